@@ -1,0 +1,65 @@
+"""The exceptions truto-frame raises, under one root.
+
+::
+
+    TrutoFrameError
+    ├── ConfigurationError (also ValueError)   bad arguments: no token, unknown option value
+    ├── InputError (also ValueError)           the frame itself is unusable: no ``id`` column
+    └── APIError                               a request that ended in an error response
+        ├── APIStatusError                     the server answered with a 4xx/5xx status
+        └── APIConnectionError                 no answer: dropped connection, timeout
+
+A bad *row* never raises: it gets a per-row problem in the plan, or a ``failed`` row in the
+results. These exceptions are for mistakes that make the whole call meaningless, and for the
+lower-level :class:`~truto_frame.client.TrutoClient`. No message ever contains the API token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "ConfigurationError",
+    "InputError",
+    "TrutoFrameError",
+]
+
+
+class TrutoFrameError(Exception):
+    """Root of every exception raised by truto-frame."""
+
+
+class ConfigurationError(TrutoFrameError, ValueError):
+    """An argument or environment setting is missing or invalid (e.g. no API token)."""
+
+
+class InputError(TrutoFrameError, ValueError):
+    """The input as a whole cannot be planned (e.g. the frame has no ``id`` column)."""
+
+
+class APIError(TrutoFrameError):
+    """A request to the Truto API did not succeed."""
+
+
+class APIStatusError(APIError):
+    """The API answered with an error status.
+
+    Parameters
+    ----------
+    status_code : int
+        The HTTP status.
+    body : Any
+        The parsed error body (Truto's ``{"statusCode", "error", "message", ...}``), or text.
+    """
+
+    def __init__(self, status_code: int, body: Any, message: str | None = None) -> None:
+        self.status_code = status_code
+        self.body = body
+        super().__init__(message or f"HTTP {status_code}")
+
+
+class APIConnectionError(APIError):
+    """The request got no HTTP answer (connection dropped, refused or timed out)."""
