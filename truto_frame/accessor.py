@@ -1,0 +1,62 @@
+"""The ``df.truto`` namespace: thin forwarding to plain functions.
+
+pandas builds a new accessor object on every ``df.truto`` access, so it holds nothing but the
+frame; every method forwards to a function that the command line and notebooks call too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .plan import EventUpdatePlan, build_plan
+
+__all__ = ["TrutoAccessor"]
+
+
+@pd.api.extensions.register_dataframe_accessor("truto")
+class TrutoAccessor:
+    """Truto Unified Calendar operations on a DataFrame of events (``df.truto``)."""
+
+    def __init__(self, pandas_obj: pd.DataFrame) -> None:
+        self._df = pandas_obj
+
+    def update_events(
+        self,
+        integrated_account_id: str | None = None,
+        *,
+        token: str | None = None,
+        base_url: str | None = None,
+        send_notifications: str | None = None,
+        response_format: str = "unified",
+        ignore_remote_data: bool = False,
+        exclude_fields: Sequence[str] | None = None,
+        remote_query: Mapping[str, Any] | None = None,
+        concurrency: int = 16,
+        baseline: pd.DataFrame | None = None,
+        integration: str | Mapping[str, str] | None = None,
+    ) -> EventUpdatePlan:
+        """Plan the update of every row's event; nothing is sent until ``plan.apply()``.
+
+        See :func:`truto_frame.plan.build_plan` for the parameters.
+
+        Returns
+        -------
+        EventUpdatePlan
+        """
+        return build_plan(
+            self._df,
+            integrated_account_id=integrated_account_id,
+            token=token,
+            base_url=base_url,
+            send_notifications=send_notifications,
+            response_format=response_format,
+            ignore_remote_data=ignore_remote_data,
+            exclude_fields=exclude_fields,
+            remote_query=remote_query,
+            concurrency=concurrency,
+            baseline=baseline,
+            integration=integration,
+        )

@@ -1,0 +1,535 @@
+"""EventUpdatePlan: rows turned into validated PATCH bodies, before anything is sent.
+
+:func:`build_plan` reads every row, unflattens its columns into the nested body, validates it
+against :class:`~truto_frame.schema.EventUpdate` and the integration's rules, and records every
+problem per row. Nothing is sent until :meth:`EventUpdatePlan.apply`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from ._types import MISSING
+from .errors import ConfigurationError, InputError
+from .flatten import normalize_cell, parse_column, unflatten_record
+from .integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
+from .options import RequestOptions
+from .results import RowResult, results_frame
+from .schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .journal import Journal
+
+__all__ = ["EventUpdatePlan", "IgnoredColumn", "build_plan"]
+
+ID_COLUMN = "id"
+ACCOUNT_COLUMN = "integrated_account_id"
+PROBLEM_COLUMNS = ["row", "column", "message"]
+
+
+@dataclass(frozen=True)
+class IgnoredColumn:
+    """A column of the input that is not part of the update body, and why."""
+
+    column: str
+    reason: str
+
+
+@dataclass
+class _Secret:
+    """Holds the API token so that no repr, log or traceback local shows it."""
+
+    value: str | None = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "_Secret('***')" if self.value else "_Secret(None)"
+
+
+def _loc_to_column(loc: Sequence[str | int], columns: set[str]) -> tuple[str, str]:
+    """Spell a pydantic error location as the DataFrame column it came from.
+
+    Returns the column and, when the error lies inside a whole JSON cell, the path within it.
+    """
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"{parts.pop() if parts else ''}[{item}]")
+        else:
+            parts.append(str(item))
+    full = ".".join(parts)
+    # Walk up from the full path to the deepest name that is a real column of the frame.
+    for cut in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:cut])
+        if candidate in columns:
+            return candidate, "" if cut == len(parts) else full
+    return full, ""
+
+
+def _classify_columns(
+    columns: Sequence[Any],
+) -> tuple[list[str], list[IgnoredColumn]]:
+    body: list[str] = []
+    ignored: list[IgnoredColumn] = []
+    for name in columns:
+        if not isinstance(name, str):
+            ignored.append(IgnoredColumn(str(name), "column name is not text"))
+            continue
+        if name in (ID_COLUMN, ACCOUNT_COLUMN):
+            continue
+        try:
+            path = parse_column(name)
+        except ValueError as exc:
+            ignored.append(IgnoredColumn(name, f"not a field path ({exc})"))
+            continue
+        top = path[0]
+        if top in REQUEST_FIELDS:
+            body.append(name)
+        elif top in RESPONSE_ONLY_FIELDS:
+            ignored.append(IgnoredColumn(name, "read-only field, never sent"))
+        else:
+            close = difflib.get_close_matches(str(top), sorted(REQUEST_FIELDS), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            ignored.append(IgnoredColumn(name, f"not an event field{hint}"))
+    return body, ignored
+
+
+def _as_id(value: Any) -> str | None:
+    cell = normalize_cell(value)
+    if cell is MISSING or cell is None:
+        return None
+    # normalize_cell has already turned 1234.0 (an id pandas read as float) into 1234.
+    return str(cell).strip() or None
+
+
+class EventUpdatePlan:
+    """A validated bulk update, ready to send; building it sent nothing.
+
+    Build one with ``df.truto.update_events(...)`` or :func:`build_plan`.
+
+    Attributes
+    ----------
+    payloads : pandas.Series
+        The exact JSON body of each row (a dict), same index as the input; ``None`` for a row
+        that is invalid or will be skipped.
+    problems : pandas.DataFrame
+        Every validation problem: columns ``row`` (the input index label), ``column`` (spelled as
+        in the input frame) and ``message``. Rows with problems are not sent.
+    ignored_columns : list of IgnoredColumn
+        Input columns that are not sent, with the reason.
+    warnings : list of str
+        Things worth knowing that do not stop a row (fields an integration ignores...).
+    event_ids : pandas.Series
+        The event id of each row (text), same index as the input.
+    accounts : pandas.Series
+        The integrated account of each row, same index as the input.
+    options : RequestOptions
+        Query options sent with every request.
+    results : pandas.DataFrame or None
+        The results of the last :meth:`apply`, or ``None`` before.
+    """
+
+    def __init__(
+        self,
+        *,
+        index: pd.Index,
+        event_ids: list[str | None],
+        accounts: list[str | None],
+        payloads: list[dict[str, Any] | None],
+        problems: list[list[tuple[str, str]]],
+        statuses: list[str],
+        ignored_columns: list[IgnoredColumn],
+        warnings: list[str],
+        options: RequestOptions,
+        concurrency: int,
+        token: str | None,
+        base_url: str | None,
+        integrations: Mapping[str, str] | None = None,
+    ) -> None:
+        self._index = index
+        self._event_ids = event_ids
+        self._accounts = accounts
+        self._payloads = payloads
+        self._row_problems = problems
+        self._statuses = statuses
+        self.ignored_columns = ignored_columns
+        self.warnings = warnings
+        self.options = options
+        self.concurrency = concurrency
+        self._token = _Secret(token)
+        self.base_url = base_url
+        self.integrations = dict(integrations or {})
+        self.results: pd.DataFrame | None = None
+
+    # -- what the plan holds -------------------------------------------------------------
+    @property
+    def payloads(self) -> pd.Series:
+        """The exact JSON body of each row (``None`` where the row is not sent)."""
+        return pd.Series(self._payloads, index=self._index, dtype=object, name="payload")
+
+    @property
+    def event_ids(self) -> pd.Series:
+        """The event id of each row."""
+        return pd.Series(self._event_ids, index=self._index, dtype=object, name="id")
+
+    @property
+    def accounts(self) -> pd.Series:
+        """The integrated account id of each row."""
+        return pd.Series(self._accounts, index=self._index, dtype=object, name=ACCOUNT_COLUMN)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Every validation problem, one row each: ``row``, ``column``, ``message``."""
+        records = [
+            (label, column, message)
+            for label, row in zip(self._index, self._row_problems)
+            for column, message in row
+        ]
+        return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
+
+    @property
+    def statuses(self) -> pd.Series:
+        """What the plan will do with each row: ``send``, ``invalid`` or ``skipped``."""
+        return pd.Series(self._statuses, index=self._index, dtype="string", name="plan")
+
+    @property
+    def is_valid(self) -> pd.Series:
+        """Boolean Series: True where the row has no problem."""
+        return pd.Series([not p for p in self._row_problems], index=self._index, name="valid")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows will be sent, are invalid, or are skipped."""
+        counts = {"send": 0, "invalid": 0, "skipped": 0}
+        for status in self._statuses:
+            counts[status] += 1
+        return counts
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (
+            f"<EventUpdatePlan rows={len(self)} send={c['send']} invalid={c['invalid']} "
+            f"skipped={c['skipped']} ignored_columns={len(self.ignored_columns)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        c = self.counts
+        problems = self.problems.head(20)
+        rows = "".join(
+            f"<tr><td>{html.escape(str(r.row))}</td><td>{html.escape(str(r.column))}</td>"
+            f"<td>{html.escape(str(r.message))}</td></tr>"
+            for r in problems.itertuples()
+        )
+        table = (
+            f"<table><tr><th>row</th><th>column</th><th>message</th></tr>{rows}</table>"
+            if rows
+            else ""
+        )
+        return (
+            f"<b>EventUpdatePlan</b>: {len(self)} rows — {c['send']} to send, "
+            f"{c['invalid']} invalid, {c['skipped']} unchanged. Nothing has been sent.{table}"
+        )
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - exercised in notebooks
+        from IPython.display import HTML, display
+
+        try:
+            widget = self.preview()
+        except ImportError:
+            display(HTML(self._repr_html_()))
+        else:
+            display(widget)
+
+    def preview(self) -> Any:
+        """Return the ipywidgets preview of this plan (needs the ``notebook`` extra).
+
+        Returns
+        -------
+        ipywidgets.Widget
+            Summary, changes, invalid rows, and Apply / Cancel buttons.
+        """
+        from .preview import preview_widget
+
+        return preview_widget(self)
+
+    # -- sending -------------------------------------------------------------------------
+    def apply(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> pd.DataFrame:
+        """Send every valid row's PATCH, in parallel, and return the results frame.
+
+        Safe to call in a Jupyter cell (a running event loop): the requests run on a private
+        loop in a worker thread. One bad row never raises; it lands in its row of the results.
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Show a tqdm progress bar (default: only when attached to a terminal or notebook).
+        journal : str or Journal, optional
+            Record each result as it lands; re-running with the same journal sends only rows
+            that have not already succeeded with the same payload.
+        transport : httpx.AsyncBaseTransport, optional
+            Send through this transport (e.g. ``httpx.ASGITransport(app=sandbox_app)``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per input row, same index and order; see :mod:`truto_frame.results`.
+        """
+        from .runner import run_sync
+
+        return run_sync(
+            self.apply_async(progress=progress, journal=journal, transport=transport)
+        )
+
+    async def apply_async(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> pd.DataFrame:
+        """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
+        from .sending import send_plan
+
+        results = await send_plan(
+            self, progress=progress, journal=journal, transport=transport
+        )
+        self.results = results
+        return results
+
+    def _row_results_before_sending(self) -> list[RowResult | None]:
+        out: list[RowResult | None] = []
+        for status, problems in zip(self._statuses, self._row_problems):
+            if status == "invalid":
+                message = "; ".join(f"{col}: {msg}" for col, msg in problems)
+                out.append(RowResult(status="invalid", error=message))
+            elif status == "skipped":
+                out.append(RowResult(status="skipped", error=None))
+            else:
+                out.append(None)
+        return out
+
+    def _results(self, rows: list[RowResult]) -> pd.DataFrame:
+        return results_frame(self._index, rows)
+
+
+def _resolve_accounts(
+    df: pd.DataFrame, integrated_account_id: str | None
+) -> tuple[list[str | None], list[list[tuple[str, str]]]]:
+    n = len(df)
+    problems: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    if ACCOUNT_COLUMN in df.columns:
+        column = [_as_id(v) for v in df[ACCOUNT_COLUMN].tolist()]
+    else:
+        column = [None] * n
+    accounts: list[str | None] = []
+    for i, value in enumerate(column):
+        if value is None:
+            value = integrated_account_id
+        elif integrated_account_id is not None and value != integrated_account_id:
+            problems[i].append(
+                (
+                    ACCOUNT_COLUMN,
+                    f"row says {value!r} but integrated_account_id={integrated_account_id!r} "
+                    "was passed; give one or make them agree",
+                )
+            )
+        if value is None:
+            problems[i].append(
+                (ACCOUNT_COLUMN, "no integrated account: pass integrated_account_id= or fill the column")
+            )
+        accounts.append(value)
+    return accounts, problems
+
+
+def _rules_for_account(
+    account: str | None, integration: str | Mapping[str, str] | None
+) -> IntegrationRules:
+    if isinstance(integration, Mapping):
+        return rules_for(integration.get(account) if account else None)
+    return rules_for(integration)
+
+
+def build_plan(
+    df: pd.DataFrame,
+    *,
+    integrated_account_id: str | None = None,
+    token: str | None = None,
+    base_url: str | None = None,
+    send_notifications: str | None = None,
+    response_format: str = "unified",
+    ignore_remote_data: bool = False,
+    exclude_fields: Sequence[str] | None = None,
+    remote_query: Mapping[str, Any] | None = None,
+    concurrency: int = 16,
+    baseline: pd.DataFrame | None = None,
+    integration: str | Mapping[str, str] | None = None,
+) -> EventUpdatePlan:
+    """Plan a bulk update of calendar events from a DataFrame; sends nothing.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per event; column ``id`` holds the event id, other columns are flat field
+        paths (``title``, ``location.address.city``, ``attendees[0].person.emails[0].email``).
+        Empty cells leave a field unchanged; :data:`truto_frame.NULL` (or ``"<NULL>"``) clears it.
+    integrated_account_id : str, optional
+        The account of every row; or a column ``integrated_account_id``, one per row.
+    token : str, optional
+        Truto API token; default: environment variable ``TRUTO_API_TOKEN``.
+    base_url : str, optional
+        Default: environment variable ``TRUTO_API_BASE_URL``, else ``https://api.truto.one``.
+    send_notifications : {"all", "external_only", "none"}, optional
+        Whether the provider emails attendees (Google integrations only).
+    response_format : {"unified", "raw", "normalized", "stream"}, default "unified"
+    ignore_remote_data : bool, default False
+        Ask Truto to leave the provider's object out of each response.
+    exclude_fields : sequence of str, optional
+        Fields to leave out of each response (``truto_exclude_fields[]``).
+    remote_query : mapping, optional
+        Passed to the provider untouched as ``remote_query[key]=value``.
+    concurrency : int, default 16
+        Requests in flight at most.
+    baseline : pandas.DataFrame, optional
+        Current values (e.g. from :func:`truto_frame.read_events`), matched by ``id``: unchanged
+        fields are not sent and unchanged rows are skipped.
+    integration : str or mapping, optional
+        The integration (``"googlecalendar"``, ``"google"``, ``"outlookcalendar"``) of every
+        account, or a mapping account -> integration; enables that integration's required and
+        supported field rules. When unknown, only the rules every integration shares apply.
+
+    Returns
+    -------
+    EventUpdatePlan
+
+    Raises
+    ------
+    InputError
+        If ``df`` is not a DataFrame or has no ``id`` column.
+    ConfigurationError
+        If an option has an invalid value.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    if ID_COLUMN not in df.columns:
+        raise InputError("the frame has no 'id' column: it must hold the id of each event to update")
+    if df.columns.duplicated().any():
+        dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise InputError(f"duplicate column names: {', '.join(dupes)}")
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+    options = RequestOptions(
+        send_notifications=send_notifications,
+        response_format=response_format,
+        ignore_remote_data=ignore_remote_data,
+        exclude_fields=tuple(exclude_fields or ()),
+        remote_query=dict(remote_query or {}),
+    )
+    if isinstance(integration, str):
+        rules_for(integration)  # unknown names fail now, not per row
+    elif isinstance(integration, Mapping):
+        for name in integration.values():
+            rules_for(name)
+
+    body_columns, ignored = _classify_columns(list(df.columns))
+    column_set = set(body_columns)
+    event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
+    accounts, problems = _resolve_accounts(df, integrated_account_id)
+
+    baseline_events = None
+    if baseline is not None:
+        from .baseline import baseline_lookup
+
+        baseline_events = baseline_lookup(baseline)
+
+    payloads: list[dict[str, Any] | None] = []
+    statuses: list[str] = []
+    warnings: list[str] = []
+    unsupported: dict[str, set[str]] = {}
+    records = df[body_columns].to_dict("records") if body_columns else [{}] * len(df)
+    seen_ids: dict[tuple[str | None, str], int] = {}
+    for i, cells in enumerate(records):
+        row_problems = problems[i]
+        event_id = event_ids[i]
+        if event_id is None:
+            row_problems.append((ID_COLUMN, "no event id"))
+        else:
+            key = (accounts[i], event_id)
+            if key in seen_ids:
+                row_problems.append(
+                    (ID_COLUMN, f"event {event_id!r} also appears in row {df.index[seen_ids[key]]!r}")
+                )
+            else:
+                seen_ids[key] = i
+        body, cell_problems = unflatten_record(cells)
+        row_problems.extend(cell_problems)
+        payload: dict[str, Any] | None = None
+        if not cell_problems:
+            try:
+                payload = payload_from_model(EventUpdate.model_validate(body))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False, include_context=False):
+                    column, inner = _loc_to_column(err["loc"], column_set)
+                    where = f" (at {inner})" if inner else ""
+                    row_problems.append((column, f"{err['msg']}{where}"))
+        rules = _rules_for_account(accounts[i], integration)
+        skipped = False
+        if payload is not None and baseline_events is not None and event_id is not None:
+            from .baseline import diff_against_baseline
+
+            payload = diff_against_baseline(payload, baseline_events.get(event_id), rules)
+            skipped = payload is None
+        if payload is not None:
+            for column, message in check_update_rules(payload, rules):
+                row_problems.append((column, message))
+            missing_fields = unsupported_fields(payload, rules)
+            if missing_fields:
+                unsupported.setdefault(rules.name, set()).update(missing_fields)
+        if row_problems:
+            payloads.append(None)
+            statuses.append("invalid")
+        elif skipped:
+            payloads.append(None)
+            statuses.append("skipped")
+        else:
+            payloads.append(payload)
+            statuses.append("send")
+    for name, fields in sorted(unsupported.items()):
+        warnings.append(f"{name} ignores these fields: {', '.join(sorted(fields))}")
+    if send_notifications is not None and isinstance(integration, (str, Mapping)):
+        names = {integration} if isinstance(integration, str) else set(integration.values())
+        if "outlookcalendar" in names:
+            warnings.append("send_notifications has no effect on outlookcalendar accounts")
+    from .client import resolve_base_url, resolve_token
+
+    return EventUpdatePlan(
+        index=df.index,
+        event_ids=event_ids,
+        accounts=accounts,
+        payloads=payloads,
+        problems=problems,
+        statuses=statuses,
+        ignored_columns=ignored,
+        warnings=warnings,
+        options=options,
+        concurrency=concurrency,
+        token=resolve_token(token, required=False),
+        base_url=resolve_base_url(base_url),
+        integrations=integration if isinstance(integration, Mapping) else None,
+    )

@@ -1,0 +1,91 @@
+"""The results frame: one row per input row, same index, same order.
+
+=============  ===========  ==========================================================
+column         dtype        meaning
+=============  ===========  ==========================================================
+status         string       ``updated``, ``failed``, ``invalid``, ``skipped``, ``cancelled``
+http_status    Int64        the final HTTP status; missing when nothing was answered
+error          string       one readable line; missing when there was no error
+attempts       int64        requests sent for the row (retries included); 0 if none
+response       object       the parsed response body (the updated event, or the error body)
+=============  ===========  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["RESULT_COLUMNS", "STATUSES", "RowResult", "results_frame"]
+
+RESULT_COLUMNS: tuple[str, ...] = ("status", "http_status", "error", "attempts", "response")
+"""The columns of every results frame, in order."""
+
+STATUSES: tuple[str, ...] = ("updated", "failed", "invalid", "skipped", "cancelled")
+"""Every value the ``status`` column can take."""
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """The outcome of one input row.
+
+    Attributes
+    ----------
+    status : str
+        One of :data:`STATUSES`.
+    http_status : int or None
+        The final HTTP status, when the server answered.
+    error : str or None
+        One readable line, when the row did not succeed.
+    attempts : int
+        Requests sent for the row, retries included.
+    response : Any
+        The parsed response body.
+    """
+
+    status: str
+    http_status: int | None = None
+    error: str | None = None
+    attempts: int = 0
+    response: Any = None
+
+
+def results_frame(index: pd.Index, rows: Sequence[RowResult]) -> pd.DataFrame:
+    """Build the results frame for ``rows``, aligned with ``index``.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The input frame's index (duplicates allowed: alignment is by position).
+    rows : sequence of RowResult
+        One result per input row, in input order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RESULT_COLUMNS`.
+
+    Raises
+    ------
+    ValueError
+        If there is not exactly one result per row: a lost row is a bug, never a silent gap.
+    """
+    if len(rows) != len(index):
+        raise ValueError(f"{len(rows)} results for {len(index)} rows")
+    for row in rows:
+        if row.status not in STATUSES:
+            raise ValueError(f"unknown status {row.status!r}")
+    responses = pd.Series([r.response for r in rows], index=index, dtype=object)
+    return pd.DataFrame(
+        {
+            "status": pd.array([r.status for r in rows], dtype="string"),
+            "http_status": pd.array([r.http_status for r in rows], dtype="Int64"),
+            "error": pd.array([r.error for r in rows], dtype="string"),
+            "attempts": pd.array([r.attempts for r in rows], dtype="int64"),
+            "response": responses.array,
+        },
+        index=index,
+    )

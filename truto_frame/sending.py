@@ -1,0 +1,130 @@
+"""Carry out a plan: jobs for the rows to send, the engine, then the aligned results frame.
+
+This module is the seam between :mod:`truto_frame.plan` (what to send) and
+:mod:`truto_frame.runner` / :mod:`truto_frame.client` (how to send it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .client import CallResult, TrutoClient, idempotency_key_for
+from .errors import ConfigurationError
+from .results import RowResult
+from .runner import Job, run_jobs
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .journal import Journal
+    from .plan import EventUpdatePlan
+
+__all__ = ["send_plan"]
+
+
+def _row_result(result: CallResult) -> RowResult:
+    return RowResult(
+        status="updated" if result.ok else "failed",
+        http_status=result.http_status,
+        error=None if result.ok else result.error,
+        attempts=result.attempts,
+        response=result.body,
+    )
+
+
+async def send_plan(
+    plan: EventUpdatePlan,
+    *,
+    progress: bool | None = None,
+    journal: str | Journal | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    client: TrutoClient | None = None,
+) -> pd.DataFrame:
+    """Send the rows of ``plan`` that are ready and return one result per input row.
+
+    Parameters
+    ----------
+    plan : EventUpdatePlan
+        The plan to carry out.
+    progress : bool, optional
+        Show a progress bar.
+    journal : str or Journal, optional
+        Journal file (or object) that records results as they land and lets a re-run resume.
+    transport : httpx.AsyncBaseTransport, optional
+        Transport for the HTTP client (the sandbox app in process, for example).
+    client : TrutoClient, optional
+        An existing client to use (its own transport and limits); closed by its owner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The results frame (see :mod:`truto_frame.results`).
+    """
+    from .journal import Journal
+
+    rows: list[RowResult | None] = plan._row_results_before_sending()
+    journal_obj = Journal(journal) if isinstance(journal, str) else journal
+    done = journal_obj.succeeded() if journal_obj is not None else {}
+
+    jobs: list[Job] = []
+    for position, payload in enumerate(plan._payloads):
+        if rows[position] is not None or payload is None:
+            continue
+        event_id = plan._event_ids[position]
+        account = plan._accounts[position]
+        assert event_id is not None and account is not None  # invalid rows were filtered
+        key = idempotency_key_for(event_id, payload)
+        previous = done.get((account, event_id, key))
+        if previous is not None:
+            # Already changed by an earlier run with this very payload: do not send it again.
+            rows[position] = RowResult(
+                status="updated",
+                http_status=previous.get("http_status"),
+                error=None,
+                attempts=0,
+                response=previous.get("response"),
+            )
+            continue
+        jobs.append(
+            Job(
+                key=position,
+                event_id=event_id,
+                integrated_account_id=account,
+                payload=payload,
+                idempotency_key=key,
+            )
+        )
+
+    if jobs:
+        owned = client is None
+        if client is None:
+            token = plan._token.value
+            if not token:
+                raise ConfigurationError(
+                    "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
+                )
+            client = TrutoClient(token=token, base_url=plan.base_url, transport=transport)
+        on_result: Any = journal_obj.record if journal_obj is not None else None
+        try:
+            outcome = await run_jobs(
+                client,
+                jobs,
+                plan.options,
+                concurrency=plan.concurrency,
+                on_result=on_result,
+                progress=progress,
+            )
+        finally:
+            if owned:
+                await client.aclose()
+        for job in jobs:
+            result = outcome.get(job.key)
+            rows[job.key] = (
+                _row_result(result)
+                if result is not None
+                else RowResult(status="cancelled", error="not sent: the run was interrupted")
+            )
+    final = [r if r is not None else RowResult(status="cancelled") for r in rows]
+    return plan._results(final)
