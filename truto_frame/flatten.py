@@ -1,0 +1,707 @@
+"""Flat columns <-> nested dicts: the cells of a frame and the JSON bodies they stand for.
+
+A column name is a path: ``location.address.city`` is ``{"location": {"address": {"city": ...}}}``
+and ``attendees[0].person.emails[1].email`` the second email of the first attendee. A cell is in
+one of three states (see :mod:`truto_frame._types`): empty (omitted), a value (set) or
+:data:`~truto_frame.NULL` / ``"<NULL>"`` (sent as ``null``). A cell at a container path may also
+hold the whole value, as a list or dict object or as its JSON text (as read from a CSV).
+
+Lists are sent whole, so a list is built only from the items a row sets: an item whose cells are
+all empty is not made, and an item set after an empty one is a problem rather than a hole.
+
+The reverse, :func:`flatten_events`, writes :data:`~truto_frame.NULL` for a JSON ``null`` (a
+``None`` cell would read as *empty*), keeps empty strings, empty lists and empty dicts as cells of
+their own, and keeps ``remote_data`` whole; :func:`unflatten_events` reads that back exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import types
+import typing
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pydantic
+
+from ._types import MISSING, NULL, NULL_CSV
+from .errors import InputError
+from .schema import EventUpdate
+
+__all__ = [
+    "ColumnSet",
+    "compile_columns",
+    "container_kind",
+    "flatten_event",
+    "flatten_events",
+    "format_path",
+    "normalize_cell",
+    "parse_column",
+    "unflatten_events",
+    "unflatten_frame",
+    "unflatten_record",
+]
+
+Path = tuple[str | int, ...]
+Problem = tuple[str, str]
+ContainerKind = Literal["list", "dict"]
+
+OPAQUE_FIELDS: frozenset[str] = frozenset({"remote_data"})
+"""Keys whose value is kept whole as one cell by :func:`flatten_event` (provider data)."""
+
+# Response-only fields that hold objects or lists: their JSON text is parsed back on reading.
+_RESPONSE_CONTAINERS = frozenset(
+    {"attachments", "organizer", "created_by", "identifiers", "urls", "parent_event", "event_type"}
+)
+
+
+# --------------------------------------------------------------------------- column names
+
+
+@lru_cache(maxsize=65536)
+def parse_column(name: str) -> Path:
+    """Split a flat column name into its path of keys and list indices.
+
+    Parameters
+    ----------
+    name : str
+        A column name such as ``"attendees[0].person.emails[1].email"``.
+
+    Returns
+    -------
+    tuple of str and int
+        ``("attendees", 0, "person", "emails", 1, "email")``.
+
+    Raises
+    ------
+    ValueError
+        When the name is malformed: an empty key (``a..b``), an index that is not a
+        non-negative integer (``a[x]``, ``a[01]``) or an index without a key (``[0]``).
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"column name must be non-empty text, got {name!r}")
+    parts: list[str | int] = []
+    for segment in name.split("."):
+        key, bracket, rest = segment.partition("[")
+        if not key:
+            what = "an index needs a key before it" if bracket else "an empty key"
+            raise ValueError(f"malformed column name {name!r}: {what} (e.g. attendees[0].name)")
+        if "]" in key:
+            raise ValueError(f"malformed column name {name!r}: ']' without '['")
+        parts.append(key)
+        rest = bracket + rest
+        while rest:
+            close = rest.find("]")
+            digits = rest[1:close]
+            if not rest.startswith("[") or close < 0:
+                raise ValueError(f"malformed column name {name!r}: unbalanced [ ] in {segment!r}")
+            if not (digits.isascii() and digits.isdigit()) or digits != str(int(digits)):
+                raise ValueError(
+                    f"malformed column name {name!r}: list index [{digits}] must be a "
+                    "non-negative integer such as [0]"
+                )
+            parts.append(int(digits))
+            rest = rest[close + 1 :]
+    return tuple(parts)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """Spell a path as a column name, the inverse of :func:`parse_column`.
+
+    Parameters
+    ----------
+    path : iterable of str and int
+        Keys and list indices, e.g. pydantic's error ``loc``.
+
+    Returns
+    -------
+    str
+        ``"attendees[0].person.name"`` for ``("attendees", 0, "person", "name")``.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
+
+
+def _unwrap(annotation: Any) -> Any:
+    # Strip Optional[...] / X | None and Annotated[...] down to the type that holds the value.
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin is typing.Union or origin is types.UnionType:
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+@lru_cache(maxsize=4096)
+def container_kind(path: Path) -> ContainerKind | None:
+    """Say what the update schema holds at a path: a list, an object, or neither.
+
+    Parameters
+    ----------
+    path : tuple of str and int
+        A path from :func:`parse_column`.
+
+    Returns
+    -------
+    {"list", "dict"} or None
+        ``("attendees",)`` is ``"list"``, ``("attendees", 0)`` and ``("location", "address")``
+        are ``"dict"``, ``("remote_data",)`` is ``"dict"``; scalars and unknown paths are None.
+    """
+    annotation: Any = EventUpdate
+    for part in path:
+        annotation = _unwrap(annotation)
+        origin = typing.get_origin(annotation)
+        if isinstance(part, int):
+            if origin is not list:
+                return None
+            annotation = typing.get_args(annotation)[0]
+        elif isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif origin is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return None
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return "list"
+    if origin is dict or (
+        isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
+    ):
+        return "dict"
+    return None
+
+
+# --------------------------------------------------------------------------- cell values
+
+
+def normalize_cell(value: Any) -> Any:
+    """Give a cell its meaning: empty, ``None`` (clear) or a JSON-ready value.
+
+    Parameters
+    ----------
+    value : Any
+        One cell of a frame, as pandas holds it.
+
+    Returns
+    -------
+    Any
+        :data:`~truto_frame._types.MISSING` for NaN, None, NaT, ``pd.NA`` and ``""``; ``None``
+        for :data:`~truto_frame.NULL` and ``"<NULL>"``; an ISO 8601 string for a Timestamp,
+        datetime or date (a Timestamp keeps its offset); a Python scalar for a numpy scalar; an
+        ``int`` for a float with an integral value (pandas makes integer columns with gaps
+        float); a list for a numpy array or tuple. Inside a list or dict, ``NULL`` becomes
+        ``None`` and numpy scalars and dates are converted the same way. Anything else as is.
+    """
+    # Fast path first: this runs once per cell, millions of times for a large frame.
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return MISSING
+        return None if value == NULL_CSV else value
+    if kind is float:
+        if value != value:
+            return MISSING
+        return int(value) if value.is_integer() else value
+    if kind is int or kind is bool:
+        return value
+    if value is None:
+        return MISSING
+    if value is NULL:
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return MISSING
+    if kind is list or kind is dict:
+        return _clean(value)
+    if isinstance(value, (np.datetime64, np.timedelta64)) and np.isnat(value):
+        return MISSING
+    return _convert(value, normalize_cell)
+
+
+def _convert(value: Any, again: Any) -> Any:
+    # The rarer types, shared by cells (again=normalize_cell) and values inside containers.
+    if isinstance(value, (datetime, date)):  # pd.Timestamp subclasses datetime
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).isoformat()
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        return again(value.item())
+    if isinstance(value, tuple):
+        return _clean(list(value))
+    if isinstance(value, str):  # a str subclass such as numpy.str_
+        return again(str(value))
+    return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _clean(value: Any) -> Any:
+    # A whole value inside a cell: copy only what changes, since most are plain JSON already.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        out = None
+        for key, item in value.items():
+            new = _clean(item)
+            if new is not item:
+                out = dict(value) if out is None else out
+                out[key] = new
+        return value if out is None else out
+    if kind is list:
+        items = [_clean(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if value is NULL:
+        return None
+    return _convert(value, _clean)
+
+
+# --------------------------------------------------------------------------- compiled columns
+
+
+class _Obj(dict[Any, Any]):
+    """An object being built from sub-columns (told apart from a whole dict given in a cell)."""
+
+
+class _Items(dict[Any, Any]):
+    """A list being built from ``[i]`` sub-columns: index -> item, turned into a list last."""
+
+
+_BUILDERS = (_Obj, _Items)
+
+
+class ColumnSet:
+    """Column names parsed once for a whole frame, ready for :func:`unflatten_frame`.
+
+    Parameters
+    ----------
+    columns : sequence
+        The column names, in frame order (duplicates allowed: they conflict when both are set).
+    reading : bool, default False
+        Compile for :func:`unflatten_events` (response containers are parsed leniently)
+        rather than for an update body.
+    """
+
+    def __init__(self, columns: Sequence[Any], *, reading: bool = False) -> None:
+        self.names: list[Any] = list(columns)
+        self.reading = reading
+        self.paths: list[Path | None] = []
+        self.errors: list[str | None] = []
+        # Per column: (steps to its parent, each with the builder class to create; last key;
+        # container kind at the column's own path, for JSON text).
+        self.specs: list[tuple[tuple[tuple[Any, type], ...], Any, str | None]] = []
+        nested_tops: dict[Any, None] = {}
+        for name in self.names:
+            try:
+                path = parse_column(name)
+            except ValueError as exc:
+                self.paths.append(None)
+                self.errors.append(str(exc))
+                self.specs.append(((), None, None))
+                continue
+            steps = tuple(
+                (key, _Items if isinstance(nxt, int) else _Obj)
+                for key, nxt in itertools.pairwise(path)
+            )
+            kind: str | None = container_kind(path)
+            if reading and kind is None and len(path) == 1 and path[0] in _RESPONSE_CONTAINERS:
+                kind = "any"
+            if steps:
+                nested_tops[path[0]] = None
+            self.paths.append(path)
+            self.errors.append(None)
+            self.specs.append((steps, path[-1], kind))
+        self.nested_tops = tuple(nested_tops)
+        self.rows = list(zip(self.names, self.specs, self.errors, strict=True))
+
+
+@lru_cache(maxsize=256)
+def _compiled(columns: tuple[Any, ...], reading: bool) -> ColumnSet:
+    return ColumnSet(columns, reading=reading)
+
+
+def compile_columns(columns: Iterable[Any], *, reading: bool = False) -> ColumnSet:
+    """Parse a frame's column names once, for row after row of :func:`unflatten_frame`.
+
+    Parameters
+    ----------
+    columns : iterable
+        Column names in frame order.
+    reading : bool, default False
+        See :class:`ColumnSet`.
+
+    Returns
+    -------
+    ColumnSet
+        Cached: the same columns give the same object.
+    """
+    return _compiled(tuple(columns), reading)
+
+
+# --------------------------------------------------------------------------- unflatten
+
+
+def _parse_json(text: str, kind: str, reading: bool) -> tuple[Any, str | None]:
+    # A whole list or object given as JSON text (CSV cells can hold nothing else).
+    if reading:
+        # Reading back what flatten_events wrote: text that is not JSON of a container stays text.
+        start = text.lstrip()[:1]
+        if start not in ("[", "{"):
+            return text, None
+    want = "a list" if kind == "list" else "an object" if kind == "dict" else "a list or object"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if reading:
+            return text, None
+        return None, (
+            f"holds text that is not valid JSON ({exc.msg} at character {exc.pos}); "
+            f"this column takes {want} as JSON text, or leave it empty"
+        )
+    ok = (
+        isinstance(value, list)
+        if kind == "list"
+        else isinstance(value, dict)
+        if kind == "dict"
+        else isinstance(value, (list, dict))
+    )
+    if ok:
+        return value, None
+    if reading:
+        return text, None
+    return None, f"expected {want} as JSON text, got JSON {type(value).__name__}: {text[:40]!r}"
+
+
+def _related(a: Path, b: Path) -> bool:
+    short = min(len(a), len(b))
+    return a[:short] == b[:short]
+
+
+def _first_column(cs: ColumnSet, values: Sequence[Any], path: Path, before: int) -> str:
+    # Slow path, only for a problem: the first set column at, under or above `path`.
+    for index in range(len(cs.names) if before < 0 else before):
+        other = cs.paths[index]
+        if (
+            other is not None
+            and _related(other, path)
+            and normalize_cell(values[index]) is not MISSING
+        ):
+            return str(cs.names[index])
+    return format_path(path)
+
+
+def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict, list[Problem]]:
+    """Build one body from the row's cells (aligned with ``cs.names``) and list its problems."""
+    body: dict[Any, Any] = {}
+    problems: list[Problem] = []
+    reading = cs.reading
+    for index, ((name, (steps, last, kind), error), raw) in enumerate(
+        zip(cs.rows, values, strict=True)
+    ):
+        if keep_blank and type(raw) is str and not raw:
+            value: Any = ""
+        else:
+            value = normalize_cell(raw)
+            if value is MISSING:
+                continue
+        if error is not None:
+            problems.append((str(name), error))
+            continue
+        if kind is not None and type(value) is str:
+            value, message = _parse_json(value, kind, reading)
+            if message is not None:
+                problems.append((str(name), message))
+                continue
+        node = body
+        for depth, (key, make) in enumerate(steps):
+            child = node.get(key, MISSING)
+            if child is MISSING:
+                child = node[key] = make()
+            elif type(child) is not make:
+                break  # a whole value (or NULL) already sits where this column needs a parent
+            node = child
+        else:
+            if last not in node:
+                node[last] = value
+                continue
+            depth = len(steps)
+        path = cs.paths[index]
+        assert path is not None
+        where = format_path(path[: depth + 1])
+        problems.append(
+            (
+                str(name),
+                f"conflicts with column {_first_column(cs, values, path, index)}: {where} is "
+                "given twice, or both whole and in parts; keep one of them",
+            )
+        )
+    for top in cs.nested_tops:
+        built = body.get(top)
+        if isinstance(built, _BUILDERS):
+            body[top] = _finish(built, (top,), cs, values, problems)
+    return body, problems
+
+
+def _finish(
+    node: dict, path: Path, cs: ColumnSet, values: Sequence[Any], problems: list[Problem]
+) -> Any:
+    # Turn builders into plain dicts and lists; a list with a hole is a problem, not a phantom.
+    items = node.items()
+    if type(node) is _Items:
+        keys = sorted(node)
+        if keys[-1] != len(keys) - 1:
+            gap = next(i for i, key in enumerate(keys) if key != i)
+            here, empty = format_path((*path, keys[gap])), format_path((*path, gap))
+            problems.append(
+                (
+                    _first_column(cs, values, (*path, keys[gap]), -1),
+                    f"{here} is set but {empty} is empty; lists are sent whole, so a list "
+                    f"cannot have holes: fill {empty} or number the items from [0]",
+                )
+            )
+        items = ((key, node[key]) for key in keys)  # type: ignore[assignment]
+    out = {
+        key: _finish(item, (*path, key), cs, values, problems) if type(item) in _BUILDERS else item
+        for key, item in items
+    }
+    return list(out.values()) if type(node) is _Items else out
+
+
+def unflatten_record(cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Turn one row of flat cells into a nested update body.
+
+    Parameters
+    ----------
+    cells : Mapping
+        Column name -> cell, normalized or not (see :func:`normalize_cell`).
+
+    Returns
+    -------
+    body : dict
+        The nested body: empty cells omitted, ``NULL`` as ``None``, JSON text at container paths
+        parsed, lists built from the items that are set.
+    problems : list of (column, message)
+        Column names spelled as in the frame: malformed names, bad JSON, holes in a list, a whole
+        value and its parts both set, two columns for the same path.
+    """
+    cs = compile_columns(cells.keys())
+    return _build(cs, list(cells.values()), False)
+
+
+def _rows(df: pd.DataFrame) -> Iterable[Sequence[Any]]:
+    # Column-wise tolist() then zip: Python scalars, one pass, no per-row Series.
+    if df.shape[1] == 0:
+        return [()] * len(df)
+    return zip(*(df.iloc[:, i].tolist() for i in range(df.shape[1])), strict=True)
+
+
+def unflatten_frame(
+    df: pd.DataFrame, columns: Sequence[str] | None = None
+) -> tuple[list[dict[str, Any]], list[list[Problem]]]:
+    """Turn every row of a frame into an update body, parsing the column names once.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per event; column names are paths (see :func:`parse_column`).
+    columns : sequence of str, optional
+        Use only these columns (default: all).
+
+    Returns
+    -------
+    bodies : list of dict
+        One body per row, in frame order (see :func:`unflatten_record`).
+    problems : list of list of (column, message)
+        The problems of each row, in frame order.
+    """
+    if columns is not None:
+        df = df.loc[:, list(columns)]
+    cs = compile_columns(df.columns)
+    bodies: list[dict[str, Any]] = []
+    problems: list[list[Problem]] = []
+    for values in _rows(df):
+        body, found = _build(cs, values, False)
+        bodies.append(body)
+        problems.append(found)
+    return bodies, problems
+
+
+def unflatten_events(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Turn a flat frame of events back into event dicts: the inverse of :func:`flatten_events`.
+
+    Empty cells (NaN, None, NaT, ``pd.NA``) are omitted; unlike an update, an empty string is
+    kept as ``""``. ``NULL`` and ``"<NULL>"`` become ``None``. JSON text at a container path of
+    the event (request containers such as ``attendees``, ``location``, ``remote_data``, and
+    response containers such as ``organizer`` or ``attachments``) is parsed; other text is kept.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame from :func:`flatten_events` or :func:`~truto_frame.read_events`, or one read
+        back from its CSV.
+
+    Returns
+    -------
+    list of dict
+        One event per row, in frame order.
+
+    Raises
+    ------
+    InputError
+        When columns cannot be put together (malformed names, holes in a list, conflicts).
+    """
+    cs = compile_columns(df.columns, reading=True)
+    events: list[dict[str, Any]] = []
+    bad: list[str] = []
+    for label, values in zip(df.index, _rows(df), strict=True):
+        event, problems = _build(cs, values, True)
+        events.append(event)
+        bad.extend(f"row {label!r}, column {col}: {message}" for col, message in problems)
+    if bad:
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise InputError("cannot rebuild events: " + "; ".join(bad[:5]) + more)
+    return events
+
+
+# --------------------------------------------------------------------------- flatten
+
+
+def _plain_key(key: Any) -> bool:
+    return isinstance(key, str) and key != "" and not any(c in key for c in ".[]")
+
+
+def _flatten_into(
+    cells: dict[str, Any], prefix: str, value: Any, opaque: Collection[str], null: Any
+) -> None:
+    if isinstance(value, Mapping):
+        # A dict whose keys cannot be spelled in a column name stays whole, like an empty one.
+        if not value or not all(_plain_key(key) for key in value):
+            cells[prefix] = dict(value)
+            return
+        for key, item in value.items():
+            name = f"{prefix}.{key}"
+            if key in opaque:
+                cells[name] = null if item is None else item
+            else:
+                _flatten_into(cells, name, item, opaque, null)
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            cells[prefix] = []
+        for index, item in enumerate(value):
+            _flatten_into(cells, f"{prefix}[{index}]", item, opaque, null)
+    else:
+        cells[prefix] = null if value is None else value
+
+
+def flatten_event(
+    event: Mapping[str, Any], *, opaque: Collection[str] = OPAQUE_FIELDS, null: Any = None
+) -> dict[str, Any]:
+    """Turn one event dict into flat cells: column name -> leaf value.
+
+    Parameters
+    ----------
+    event : Mapping
+        A unified event (or any JSON object).
+    opaque : collection of str, default {"remote_data"}
+        Keys whose value is kept whole as one cell, at any depth.
+    null : Any, default None
+        What a JSON ``null`` becomes; :func:`flatten_events` passes :data:`~truto_frame.NULL`.
+
+    Returns
+    -------
+    dict
+        ``{"location.address.city": "Berlin", "attendees[0].person.name": ...}``. An empty list
+        or dict is one cell holding ``[]`` or ``{}``; so is a dict with a key that contains
+        ``.``, ``[`` or ``]``; scalars, empty strings included, are kept as they are.
+
+    Raises
+    ------
+    ValueError
+        When a top-level key cannot be a column name (empty, or holding ``.``, ``[`` or ``]``).
+    """
+    cells: dict[str, Any] = {}
+    for key, value in event.items():
+        if not _plain_key(key):
+            raise ValueError(f"event key {key!r} cannot be a column name")
+        if key in opaque:
+            cells[key] = null if value is None else value
+        else:
+            _flatten_into(cells, key, value, opaque, null)
+    return cells
+
+
+def _column_order(names: Iterable[str]) -> list[str]:
+    # Keys in first-seen order at every level, list indices in numeric order
+    # (attendees[10] after attendees[2]); a whole-value cell before its own parts.
+    root: dict[Any, Any] = {}
+    for name in names:
+        node = root
+        for part in parse_column(name):
+            node = node.setdefault(part, {})
+        node[None] = name
+    order: list[str] = []
+
+    def walk(node: dict[Any, Any]) -> None:
+        if None in node:
+            order.append(node[None])
+        keys: list[Any] = [k for k in node if isinstance(k, str)]
+        keys += sorted(k for k in node if isinstance(k, int))
+        for key in keys:
+            walk(node[key])
+
+    walk(root)
+    return order
+
+
+def flatten_events(
+    events: Iterable[Mapping[str, Any]], *, opaque: Collection[str] = OPAQUE_FIELDS
+) -> pd.DataFrame:
+    """Turn event dicts into a flat frame, one row per event, one column per path.
+
+    A JSON ``null`` becomes :data:`~truto_frame.NULL` (a ``None`` cell would mean *empty*), so
+    the frame reads back exactly with :func:`unflatten_events` and, fed to ``update_events``,
+    clears those fields. Columns are object dtype: ids stay text and nothing is coerced.
+
+    Parameters
+    ----------
+    events : iterable of Mapping
+        Unified events (pydantic models are dumped first).
+    opaque : collection of str, default {"remote_data"}
+        Keys kept whole as one cell (see :func:`flatten_event`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in a stable natural order; cells an event does not have are missing (NaN).
+    """
+    rows = [
+        flatten_event(
+            event.model_dump(mode="json") if isinstance(event, pydantic.BaseModel) else event,
+            opaque=opaque,
+            null=NULL,
+        )
+        for event in events
+    ]
+    columns = _column_order(dict.fromkeys(itertools.chain.from_iterable(rows)))
+    return pd.DataFrame(rows, columns=columns, dtype=object)
