@@ -1,0 +1,207 @@
+"""Baselines: only changed fields are sent, unchanged rows are skipped."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from truto_frame import NULL
+from truto_frame.baseline import (
+    baseline_lookup,
+    diff_against_baseline,
+    display_value,
+    field_changes,
+    merge_onto,
+    request_shape,
+    same_value,
+)
+from truto_frame.errors import InputError
+from truto_frame.flatten import flatten_events
+from truto_frame.integrations import UNKNOWN_INTEGRATION, rules_for
+
+GOOGLE = rules_for("googlecalendar")
+OUTLOOK = rules_for("outlookcalendar")
+
+CURRENT = {
+    "id": "evt-1",
+    "title": "Onboarding",
+    "description": None,
+    "calendar": {"id": "cal-1", "name": "Team", "remote_only": "x"},
+    "start_time": "2026-01-01T10:00:00Z",
+    "end_time": "2026-01-01T11:00:00Z",
+    "timezone": "Europe/Berlin",
+    "location": {
+        "name": "Room 1",
+        "address": {"city": "Berlin", "street_1": "Main St 1"},
+        "provider_field": 7,
+    },
+    "attendees": [{"person": {"name": "Ann", "emails": [{"email": "ann@example.com"}]}}],
+    "created_at": "2025-12-01T00:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "field", "same"),
+    [
+        ("2026-01-01T10:00:00Z", "2026-01-01T11:00:00+01:00", "start_time", True),
+        ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00+01:00", "end_time", False),
+        # Not a time field: text compares as text.
+        ("2026-01-01T10:00:00Z", "2026-01-01T11:00:00+01:00", "title", False),
+        # A naive and an aware time cannot be the same instant for sure: a change.
+        ("2026-01-01T10:00:00", "2026-01-01T10:00:00Z", "start_time", False),
+        (1.0, 1, None, True),
+        (52.5, 52.5, None, True),
+        (True, 1, None, False),
+        (False, False, None, True),
+        (None, None, None, True),
+        (None, "", None, False),
+        ("1234", 1234, None, False),
+        ({"a": 1, "b": None}, {"a": 1.0}, None, True),
+        ([1, 2], [1, 2, 3], None, False),
+        ([{"x": 1}], [{"x": 1.0}], None, True),
+    ],
+)
+def test_same_value(a: object, b: object, field: str | None, same: bool) -> None:
+    assert same_value(a, b, field) is same
+    assert same_value(b, a, field) is same
+
+
+def test_merge_onto_keeps_unmentioned_parts_and_clears_with_none() -> None:
+    current = {"name": "Room 1", "address": {"city": "Berlin", "street_1": "Main St 1"}}
+    merged = merge_onto(current, {"address": {"city": "Paris", "street_1": None}})
+    assert merged == {"name": "Room 1", "address": {"city": "Paris", "street_1": None}}
+    assert current["address"]["city"] == "Berlin"  # not mutated
+
+
+def test_request_shape_prunes_response_keys_at_every_depth() -> None:
+    assert request_shape("calendar", CURRENT["calendar"]) == {"id": "cal-1", "name": "Team"}
+    attendees = [{"person": {"name": "A", "photo": "p"}, "etag": "1"}]
+    assert request_shape("attendees", attendees) == [{"person": {"name": "A"}}]
+    assert request_shape("title", "x") == "x"
+
+
+def test_unchanged_row_is_skipped() -> None:
+    payload = {
+        "title": "Onboarding",
+        "description": None,
+        "start_time": "2026-01-01T11:00:00+01:00",
+    }
+    assert diff_against_baseline(payload, CURRENT, GOOGLE) is None
+
+
+def test_only_changed_fields_plus_calendar_are_sent() -> None:
+    payload = {"title": "Kick-off", "description": None, "timezone": "Europe/Berlin"}
+    body = diff_against_baseline(payload, CURRENT, OUTLOOK)
+    assert body == {"title": "Kick-off", "calendar": {"id": "cal-1", "name": "Team"}}
+
+
+def test_google_requires_times_and_timezone_from_the_current_event() -> None:
+    body = diff_against_baseline({"title": "Kick-off"}, CURRENT, GOOGLE)
+    assert body == {
+        "title": "Kick-off",
+        "calendar": {"id": "cal-1", "name": "Team"},
+        "start_time": "2026-01-01T10:00:00Z",
+        "end_time": "2026-01-01T11:00:00Z",
+    }
+
+
+def test_moving_the_start_brings_end_and_timezone_along() -> None:
+    body = diff_against_baseline({"start_time": "2026-01-01T09:00:00Z"}, CURRENT, OUTLOOK)
+    assert body is not None
+    assert body["start_time"] == "2026-01-01T09:00:00Z"
+    assert body["end_time"] == "2026-01-01T11:00:00Z"
+    assert body["timezone"] == "Europe/Berlin"
+
+
+def test_partial_location_is_merged_and_sent_whole() -> None:
+    body = diff_against_baseline({"location": {"address": {"city": "Paris"}}}, CURRENT, OUTLOOK)
+    assert body is not None
+    assert body["location"] == {
+        "name": "Room 1",
+        "address": {"city": "Paris", "street_1": "Main St 1"},
+    }
+    # The same partial value as the current one is no change.
+    same = {"location": {"address": {"city": "Berlin"}}}
+    assert diff_against_baseline(same, CURRENT, OUTLOOK) is None
+
+
+def test_lists_are_compared_whole() -> None:
+    same = {"attendees": [{"person": {"name": "Ann", "emails": [{"email": "ann@example.com"}]}}]}
+    assert diff_against_baseline(same, CURRENT, UNKNOWN_INTEGRATION) is None
+    more = {"attendees": [*same["attendees"], {"person": {"name": "Bob"}}]}
+    body = diff_against_baseline(more, CURRENT, UNKNOWN_INTEGRATION)
+    assert body is not None
+    assert body["attendees"] == more["attendees"]
+
+
+def test_event_not_in_baseline_is_returned_as_is() -> None:
+    assert diff_against_baseline({"title": "x"}, None, GOOGLE) == {"title": "x"}
+
+
+def test_field_changes_lists_leaves_before_and_after() -> None:
+    body = diff_against_baseline(
+        {"title": "Kick-off", "location": {"address": {"city": "Paris"}}}, CURRENT, GOOGLE
+    )
+    assert body is not None
+    changes = field_changes(body, CURRENT)
+    assert [tuple(c) for c in changes] == [
+        ("title", "Onboarding", "Kick-off"),
+        ("location.address.city", "Berlin", "Paris"),
+    ]
+
+
+def test_field_changes_show_a_cleared_object_and_a_list() -> None:
+    changes = field_changes({"location": None, "recurrence": ["RRULE:FREQ=DAILY"]}, CURRENT)
+    assert changes[0].column == "location"
+    assert changes[0].after is None
+    assert changes[1] == ("recurrence", None, ["RRULE:FREQ=DAILY"])
+
+
+def test_field_changes_without_baseline_list_every_leaf() -> None:
+    changes = field_changes({"title": "x", "location": {"name": "R"}}, None)
+    assert [tuple(c) for c in changes] == [("title", None, "x"), ("location.name", None, "R")]
+
+
+def test_baseline_lookup_rebuilds_events_from_a_flat_frame() -> None:
+    frame = flatten_events([CURRENT, {**CURRENT, "id": "evt-2", "title": "Other"}])
+    lookup = baseline_lookup(frame)
+    assert list(lookup) == ["evt-1", "evt-2"]
+    assert lookup["evt-1"]["location"]["address"]["city"] == "Berlin"
+    assert lookup["evt-1"]["description"] is None
+    assert lookup["evt-2"]["title"] == "Other"
+
+
+def test_baseline_lookup_reads_numeric_ids_as_text() -> None:
+    frame = pd.DataFrame({"id": [1234.0, 99.0], "title": ["a", "b"]})
+    assert list(baseline_lookup(frame)) == ["1234", "99"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"title": ["a"]}), "no 'id' column"),
+        (pd.DataFrame({"id": ["a", "a"], "title": ["x", "y"]}), "appears twice"),
+        (pd.DataFrame({"id": [None], "title": ["x"]}), "has no event id"),
+    ],
+)
+def test_baseline_lookup_rejects_ambiguous_frames(frame: pd.DataFrame, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        baseline_lookup(frame)
+
+
+def test_baseline_lookup_rejects_non_frames() -> None:
+    with pytest.raises(InputError, match="DataFrame"):
+        baseline_lookup([CURRENT])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, "∅"), (True, "true"), ([1, "a"], '[1, "a"]'), ({"a": 1}, '{"a": 1}'), (2.5, "2.5")],
+)
+def test_display_value(value: object, text: str) -> None:
+    assert display_value(value) == text
+
+
+def test_null_cells_in_a_baseline_mean_empty_fields() -> None:
+    frame = pd.DataFrame({"id": ["e"], "description": [NULL]})
+    assert baseline_lookup(frame)["e"]["description"] is None

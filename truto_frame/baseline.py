@@ -1,0 +1,340 @@
+"""Baselines: compare a planned body with the event's current state, send only what changed.
+
+A *baseline* is the current state of the events, usually the frame that
+:func:`~truto_frame.read_events` returned before the user edited a copy of it. For each row,
+:func:`diff_against_baseline` keeps only the top-level fields whose value differs from the
+current event, and adds back what the integration requires on every update (taken from the
+current event). A row whose body has no change is *skipped*: nothing is sent for it.
+
+How values are compared
+-----------------------
+* ``start_time`` / ``end_time`` are compared as instants: ``2026-01-01T10:00:00Z`` equals
+  ``2026-01-01T11:00:00+01:00``.
+* Numbers by value (``1.0`` equals ``1``); booleans only equal booleans.
+* An absent field equals ``null``.
+* Objects of the schema (``calendar``, ``location``): the row's partial object is merged onto the
+  current one; when the merge differs from the current object it is sent merged, *whole*, so a
+  provider that replaces objects keeps the parts the row did not mention.
+* Lists (``attendees``, ``recurrence``) and ``remote_data`` are compared and sent whole.
+
+An event id that is not in the baseline is not diffed; :func:`~truto_frame.plan.build_plan`
+reports such a row as a problem (it is not sent) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import pydantic
+
+from .errors import InputError
+from .integrations import IntegrationRules
+from .schema import EventUpdate
+
+__all__ = [
+    "FieldChange",
+    "baseline_lookup",
+    "diff_against_baseline",
+    "display_value",
+    "field_changes",
+    "merge_onto",
+    "request_shape",
+    "same_value",
+]
+
+_INSTANT_FIELDS = frozenset({"start_time", "end_time"})
+
+
+class FieldChange(typing.NamedTuple):
+    """One field of one row that a plan changes.
+
+    Attributes
+    ----------
+    column : str
+        The flat column name (``location.address.city``); a list is one column (``attendees``).
+    before : Any
+        The current value (``None`` when empty, or when there is no baseline).
+    after : Any
+        The value that will be sent.
+    """
+
+    column: str
+    before: Any
+    after: Any
+
+
+def baseline_lookup(baseline: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Index a baseline frame by event id.
+
+    Parameters
+    ----------
+    baseline : pandas.DataFrame
+        Current events as flat columns (from :func:`~truto_frame.read_events` or
+        :func:`~truto_frame.flatten_events`), read-only columns included; column ``id``.
+
+    Returns
+    -------
+    dict
+        Event id (text) -> the current event as a nested dict.
+
+    Raises
+    ------
+    InputError
+        If ``baseline`` is not a DataFrame, has no ``id`` column, a row has no id, or an id
+        appears twice (which row would be the truth?).
+    """
+    from .flatten import unflatten_events
+
+    if not isinstance(baseline, pd.DataFrame):
+        raise InputError(f"baseline must be a pandas DataFrame, got {type(baseline).__name__}")
+    if "id" not in baseline.columns:
+        raise InputError("the baseline has no 'id' column: it must hold the id of each event")
+    lookup: dict[str, dict[str, Any]] = {}
+    for label, event in zip(baseline.index, unflatten_events(baseline), strict=True):
+        raw = event.get("id")  # already normalized: 1234.0 read as a float is 1234
+        event_id = "" if raw is None else str(raw).strip()
+        if not event_id:
+            raise InputError(f"baseline row {label!r} has no event id")
+        if event_id in lookup:
+            raise InputError(f"event {event_id!r} appears twice in the baseline")
+        event["id"] = event_id
+        lookup[event_id] = event
+    return lookup
+
+
+# --------------------------------------------------------------------------- schema shape
+
+
+def _submodel(annotation: Any) -> type[pydantic.BaseModel] | None:
+    # The pydantic model inside `Location | None` or `list[Attendee] | None`, if any.
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _submodel(arg)
+            if found is not None:
+                return found
+    return None
+
+
+_FIELD_MODELS: dict[str, type[pydantic.BaseModel] | None] = {
+    name: _submodel(field.annotation) for name, field in EventUpdate.model_fields.items()
+}
+
+
+def request_shape(field: str, value: Any) -> Any:
+    """Keep only the parts of a current value that an update body may carry.
+
+    Responses hold keys an update rejects (``extra="forbid"``); a value taken from the current
+    event must be pruned to the request schema before it is compared or sent.
+
+    Parameters
+    ----------
+    field : str
+        A top-level update field (``"location"``...).
+    value : Any
+        Its current value.
+
+    Returns
+    -------
+    Any
+        The value with unknown object keys removed at every depth; scalars as they are.
+    """
+    model = _FIELD_MODELS.get(field)
+    return _prune(value, model) if model is not None else value
+
+
+def _prune(value: Any, model: type[pydantic.BaseModel]) -> Any:
+    if isinstance(value, list):
+        return [_prune(item, model) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            continue
+        sub = _submodel(field.annotation)
+        out[key] = _prune(item, sub) if sub is not None else item
+    return out
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def same_value(a: Any, b: Any, field: str | None = None) -> bool:
+    """Say whether two JSON values mean the same thing for an update.
+
+    Parameters
+    ----------
+    a, b : Any
+        JSON-like values (``None`` for null or absent).
+    field : str, optional
+        The top-level field they belong to: ``start_time`` and ``end_time`` compare as instants.
+
+    Returns
+    -------
+    bool
+    """
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if field in _INSTANT_FIELDS and isinstance(a, str) and isinstance(b, str):
+        x, y = _instant(a), _instant(b)
+        if x is not None and y is not None and (x.tzinfo is None) == (y.tzinfo is None):
+            return x == y
+        return a.strip() == b.strip()
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return all(same_value(a.get(k), b.get(k)) for k in {*a, *b})
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return bool(type(a) is type(b) and a == b)
+
+
+def merge_onto(current: Any, partial: Any) -> Any:
+    """Merge a row's partial object onto the current one (the row wins; ``None`` clears).
+
+    Parameters
+    ----------
+    current : Any
+        The current object (or anything: a non-object is replaced).
+    partial : Any
+        The row's value.
+
+    Returns
+    -------
+    Any
+        A new object; lists and scalars in ``partial`` replace what was there.
+    """
+    if not isinstance(partial, Mapping) or not isinstance(current, Mapping):
+        return partial
+    merged = dict(current)
+    for key, value in partial.items():
+        merged[key] = merge_onto(current.get(key), value)
+    return merged
+
+
+def _candidate(field: str, value: Any, current: Mapping[str, Any]) -> tuple[Any, Any]:
+    # What the field would become (merged for schema objects) and what it is now.
+    now = request_shape(field, current.get(field))
+    if _FIELD_MODELS.get(field) is not None and isinstance(value, Mapping):
+        return merge_onto(now, value), now
+    return value, now
+
+
+def diff_against_baseline(
+    payload: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    rules: IntegrationRules,
+) -> dict[str, Any] | None:
+    """Reduce an update body to what differs from the current event.
+
+    Parameters
+    ----------
+    payload : mapping
+        The validated body the row asks for.
+    current : mapping or None
+        The current event (from :func:`baseline_lookup`); ``None`` when it is not in the baseline,
+        in which case the payload is returned unchanged (the caller reports that row).
+    rules : IntegrationRules
+        The account's integration: its required fields are added back from the current event
+        (``calendar`` everywhere, ``start_time``/``end_time`` on Google), and ``timezone`` plus
+        the other end of the time range whenever a time is sent.
+
+    Returns
+    -------
+    dict or None
+        The body to send, or ``None`` when nothing changed (the row is skipped).
+    """
+    if current is None:
+        return dict(payload)
+    changed: dict[str, Any] = {}
+    for field, value in payload.items():
+        after, now = _candidate(field, value, current)
+        if not same_value(after, now, field):
+            changed[field] = after
+    if not changed:
+        return None
+    needed = set(rules.required_fields)
+    if _INSTANT_FIELDS & set(changed):
+        needed |= {"start_time", "end_time", "timezone"}
+    for field in sorted(needed - set(changed)):
+        if field in payload:
+            changed[field] = _candidate(field, payload[field], current)[0]
+        elif current.get(field) is not None:
+            changed[field] = request_shape(field, current[field])
+    return changed
+
+
+def _leaves(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    # Objects become one entry per leaf; lists and scalars are one entry each.
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            _leaves(f"{prefix}.{key}", item, out)
+    else:
+        out[prefix] = value
+
+
+def field_changes(
+    payload: Mapping[str, Any], current: Mapping[str, Any] | None
+) -> list[FieldChange]:
+    """List what a body changes, leaf by leaf, for a preview (before -> after).
+
+    Parameters
+    ----------
+    payload : mapping
+        The body that will be sent.
+    current : mapping or None
+        The current event; ``None`` when unknown (every leaf is listed with ``before=None``).
+
+    Returns
+    -------
+    list of FieldChange
+        Fields that are sent but already hold the value (required fields) are left out.
+    """
+    changes: list[FieldChange] = []
+    for field, value in payload.items():
+        after: dict[str, Any] = {}
+        before: dict[str, Any] = {}
+        now = request_shape(field, current.get(field)) if current is not None else None
+        if field == "remote_data" or not isinstance(value, Mapping):
+            after[field], before[field] = value, now
+        else:
+            _leaves(field, value, after)
+            _leaves(field, now, before)
+        for column, new in after.items():
+            old = before.get(column)
+            if current is None or not same_value(new, old, field):
+                changes.append(FieldChange(column, old if current is not None else None, new))
+        for column, old in before.items():
+            if column not in after and current is not None and old is not None:
+                changes.append(FieldChange(column, old, None))
+    return changes
+
+
+def display_value(value: Any) -> str:
+    """Spell a JSON value as preview text: lists and objects as compact JSON, null as ``∅``."""
+    if value is None:
+        return "∅"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
