@@ -1,0 +1,223 @@
+"""Plain-text views for the command line: the plan, the results table, the results CSV.
+
+Everything here is a pure function from a plan or a results frame to text or a frame, so the
+command line (:mod:`truto_frame.cli`) and the demo print the same thing and tests can read it.
+Remote text is untrusted: control characters are escaped before anything reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .results import RESULT_COLUMNS
+
+if TYPE_CHECKING:
+    from .plan import EventUpdatePlan
+
+__all__ = [
+    "RESULT_CSV_COLUMNS",
+    "format_plan",
+    "format_results",
+    "results_csv_frame",
+    "summary_line",
+]
+
+RESULT_CSV_COLUMNS: tuple[str, ...] = tuple(f"result_{name}" for name in RESULT_COLUMNS)
+"""Columns the results CSV adds after the input's own; prefixed because ``status`` is also an
+event field that an input file may hold."""
+
+_MAX_CELL = 60
+
+
+def _clean(text: str, limit: int = _MAX_CELL) -> str:
+    # Escape control characters (a remote title could carry terminal escape sequences).
+    cleaned = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _show(value: Any, limit: int = _MAX_CELL) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _clean(json.dumps(value, ensure_ascii=False), limit)
+    return _clean(json.dumps(value, ensure_ascii=False, default=str), limit)
+
+
+def _leaves(value: Any, prefix: str) -> Iterable[tuple[str, Any]]:
+    # Dicts are walked into dotted paths; lists are shown whole, as they are sent whole.
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            yield from _leaves(item, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, value
+
+
+def _change_line(label: Any, event_id: Any, payload: Mapping[str, Any]) -> str:
+    parts = [f"{path} = {_show(value)}" for path, value in _leaves(payload, "")]
+    return f"  row {label} (id {_show(event_id, 40)}): " + "; ".join(parts)
+
+
+def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 20) -> str:
+    """Describe a plan for a terminal: counts, ignored columns, invalid rows, sample changes.
+
+    Parameters
+    ----------
+    plan : EventUpdatePlan
+        The plan to describe.
+    sample : int, default 5
+        How many rows to send are shown with their changes.
+    max_problems : int, default 20
+        How many validation problems are listed.
+
+    Returns
+    -------
+    str
+        Several lines of text, without a trailing newline.
+    """
+    counts = plan.counts
+    lines = [
+        f"Plan: {len(plan)} rows -> {counts['send']} to send, {counts['invalid']} invalid "
+        f"(not sent), {counts['skipped']} unchanged (skipped). Nothing has been sent yet."
+    ]
+    if plan.ignored_columns:
+        ignored = ", ".join(f"{_clean(c.column, 40)} ({c.reason})" for c in plan.ignored_columns)
+        lines.append(f"Ignored columns: {ignored}")
+    lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)
+    problems = plan.problems
+    if len(problems):
+        lines.append(f"Invalid rows ({counts['invalid']}):")
+        ids = plan.event_ids
+        id_by_label = dict(zip(ids.index, ids.tolist(), strict=True))
+        for item in problems.head(max_problems).itertuples(index=False):
+            lines.append(
+                f"  row {item.row} (id {_show(id_by_label.get(item.row), 40)}): "
+                f"{_clean(str(item.column), 50)}: {_clean(str(item.message), 160)}"
+            )
+        if len(problems) > max_problems:
+            lines.append(f"  ... and {len(problems) - max_problems} more problems")
+    to_send = [
+        (label, event_id, payload)
+        for label, event_id, payload, status in zip(
+            plan.payloads.index,
+            plan.event_ids.tolist(),
+            plan.payloads.tolist(),
+            plan.statuses,
+            strict=True,
+        )
+        if status == "send" and payload is not None
+    ]
+    if to_send:
+        shown = to_send[:sample]
+        head = f"Changes (first {len(shown)} of {len(to_send)}):"
+        lines.append(head if len(shown) < len(to_send) else "Changes:")
+        lines.extend(_change_line(label, event_id, payload) for label, event_id, payload in shown)
+    return "\n".join(lines)
+
+
+def summary_line(results: pd.DataFrame) -> str:
+    """One line that counts the results by status, e.g. ``5 updated, 1 invalid``.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A results frame (column ``status``).
+
+    Returns
+    -------
+    str
+    """
+    counts = results["status"].value_counts()
+    order = ["updated", "skipped", "failed", "invalid", "cancelled"]
+    parts = [f"{int(counts[name])} {name}" for name in order if name in counts.index]
+    return (", ".join(parts) or "0 rows") + f" (of {len(results)} rows)"
+
+
+def format_results(
+    results: pd.DataFrame, event_ids: pd.Series | None = None, *, limit: int = 50
+) -> str:
+    """A fixed-width table of the results: row, id, status, HTTP status, attempts, error.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A results frame.
+    event_ids : pandas.Series, optional
+        The event id of each row (same index), shown next to the row label.
+    limit : int, default 50
+        At most this many rows are listed; failures first.
+
+    Returns
+    -------
+    str
+    """
+    ids = event_ids.tolist() if event_ids is not None else [None] * len(results)
+    rows = []
+    for label, event_id, status, http, attempts, error in zip(
+        results.index,
+        ids,
+        results["status"].tolist(),
+        results["http_status"].tolist(),
+        results["attempts"].tolist(),
+        results["error"].tolist(),
+        strict=True,
+    ):
+        rows.append(
+            (
+                str(label),
+                _clean("" if event_id is None else str(event_id), 28),
+                str(status),
+                "" if pd.isna(http) else str(int(http)),
+                str(attempts),
+                "" if pd.isna(error) else _clean(str(error), 70),
+            )
+        )
+    # Problems are what the reader needs; list them first when the table is cut.
+    rows.sort(key=lambda r: r[2] in ("updated", "skipped"))
+    header = ("row", "id", "status", "http", "tries", "error")
+    shown = rows[:limit]
+    widths = [max(len(r[i]) for r in [header, *shown]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *shown]
+    ]
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more rows (see the results CSV)")
+    return "\n".join(lines)
+
+
+def _json_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return pd.NA
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def results_csv_frame(inputs: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The input rows with the results beside them, ready for ``to_csv``.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        The frame that was planned (as read from the CSV).
+    results : pandas.DataFrame
+        Its results frame: same length and order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input's columns followed by :data:`RESULT_CSV_COLUMNS`; ``result_response`` holds the
+        response body as JSON text.
+    """
+    if len(inputs) != len(results):
+        raise ValueError(f"{len(results)} results for {len(inputs)} input rows")
+    out = inputs.reset_index(drop=True).copy()
+    for name in RESULT_COLUMNS:
+        values = results[name].reset_index(drop=True)
+        if name == "response":
+            values = pd.Series([_json_text(v) for v in values], dtype=object)
+        out[f"result_{name}"] = values
+    return out
