@@ -135,6 +135,9 @@ class EventUpdatePlan:
         Query options sent with every request.
     results : pandas.DataFrame or None
         The results of the last :meth:`apply`, or ``None`` before.
+    baseline_events : dict or None
+        The current events the plan was diffed against (event id -> event), when a
+        ``baseline=`` was given.
     """
 
     def __init__(
@@ -153,6 +156,7 @@ class EventUpdatePlan:
         token: str | None,
         base_url: str | None,
         integrations: Mapping[str, str] | None = None,
+        baseline_events: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self._index = index
         self._event_ids = event_ids
@@ -167,6 +171,7 @@ class EventUpdatePlan:
         self._token = _Secret(token)
         self.base_url = base_url
         self.integrations = dict(integrations or {})
+        self.baseline_events = dict(baseline_events) if baseline_events is not None else None
         self.results: pd.DataFrame | None = None
 
     # -- what the plan holds -------------------------------------------------------------
@@ -212,6 +217,37 @@ class EventUpdatePlan:
         for status in self._statuses:
             counts[status] += 1
         return counts
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """What each row to send changes, one field per line: before -> after.
+
+        Columns ``row`` (input index label), ``id``, ``column`` (flat name), ``before`` (the
+        baseline value; ``None`` when empty or when the plan has no baseline) and ``after``.
+        """
+        from .baseline import changes_frame
+
+        return changes_frame(
+            self._index, self._statuses, self._event_ids, self._payloads, self.baseline_events
+        )
+
+    def undo(self) -> EventUpdatePlan:
+        """Plan the update that puts back the baseline values of the rows this plan updated.
+
+        Returns
+        -------
+        EventUpdatePlan
+            One row per ``updated`` row of :attr:`results`, same index labels; send it with
+            ``apply()`` like any plan.
+
+        Raises
+        ------
+        InputError
+            If the plan has no baseline or has not been applied.
+        """
+        from .undo import build_undo_plan
+
+        return build_undo_plan(self)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -493,8 +529,21 @@ def build_plan(
         if payload is not None and baseline_events is not None and event_id is not None:
             from .baseline import diff_against_baseline
 
-            payload = diff_against_baseline(payload, baseline_events.get(event_id), rules)
-            skipped = payload is None
+            current = baseline_events.get(event_id)
+            if current is None:
+                # Diffing needs the current state; sending the row whole could undo edits the
+                # user never saw, so stop it with a clear note instead.
+                row_problems.append(
+                    (
+                        ID_COLUMN,
+                        f"event {event_id!r} is not in the baseline; read it again "
+                        "(read_events with a window that covers it) or plan without baseline=",
+                    )
+                )
+                payload = None
+            else:
+                payload = diff_against_baseline(payload, current, rules)
+                skipped = payload is None
         if payload is not None:
             for column, message in check_update_rules(payload, rules):
                 row_problems.append((column, message))
@@ -532,4 +581,5 @@ def build_plan(
         token=resolve_token(token, required=False),
         base_url=resolve_base_url(base_url),
         integrations=integration if isinstance(integration, Mapping) else None,
+        baseline_events=baseline_events,
     )
