@@ -1,0 +1,68 @@
+"""Routes beside the unified API: the integrated account, and the sandbox's admin surface.
+
+``GET /_sandbox/stats`` returns the counters, ``POST /_sandbox/reset`` restores the seeded
+state, ``POST /_sandbox/faults`` takes a JSON object of :class:`~.faults.FaultConfig` fields
+(and an optional ``"script"`` list of fault kinds): handy when the sandbox runs in another
+process. They need the same bearer token.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .faults import FAULT_KINDS, FaultConfig
+from .responses import Reply, check_auth, sandbox_of, truto_error
+
+__all__ = ["admin", "integrated_account"]
+
+
+async def integrated_account(request: Request) -> Response:
+    """``GET /integrated-account/{account_id}``: the account and its integration."""
+    sandbox = sandbox_of(request)
+    try:
+        check_auth(sandbox, request)
+    except Reply as reply:
+        return reply.response
+    account = request.path_params["account_id"]
+    integration = sandbox.config.accounts.get(account)
+    if integration is None:
+        return truto_error(404, "Integrated account not found")
+    blocked = account in sandbox.config.blocked_accounts
+    body = {
+        "id": account,
+        "integration_name": integration,
+        "integration": {"name": integration},
+        "status": "needs_reauth" if blocked else "active",
+        "is_sandbox": account in sandbox.config.read_only_accounts,
+    }
+    return JSONResponse(body)
+
+
+async def admin(request: Request) -> Response:
+    """``/_sandbox/{stats|reset|faults}``: inspect and steer a running sandbox."""
+    sandbox = sandbox_of(request)
+    try:
+        check_auth(sandbox, request)
+    except Reply as reply:
+        return reply.response
+    action = request.path_params["action"]
+    if action == "stats" and request.method == "GET":
+        return JSONResponse(sandbox.stats())
+    if action == "reset" and request.method == "POST":
+        sandbox.reset()
+        return JSONResponse({"ok": True})
+    if action == "faults" and request.method == "POST":
+        try:
+            changes = await request.json()
+            script = changes.pop("script", None)
+            config = sandbox.set_faults(**changes)
+            if script:
+                sandbox.script_faults(script)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return truto_error(400, f"bad fault settings: {exc}")
+        known = [f.name for f in FaultConfig.__dataclass_fields__.values()]
+        return JSONResponse(
+            {"faults": {k: getattr(config, k) for k in known}, "kinds": list(FAULT_KINDS)}
+        )
+    return truto_error(404, "Not Found")
