@@ -280,15 +280,11 @@ def _clean(value: Any) -> Any:
 # --------------------------------------------------------------------------- compiled columns
 
 
-class _Obj(dict[Any, Any]):
-    """An object being built from sub-columns (told apart from a whole dict given in a cell)."""
-
-
 class _Items(dict[Any, Any]):
     """A list being built from ``[i]`` sub-columns: index -> item, turned into a list last."""
 
 
-_BUILDERS = (_Obj, _Items)
+_EACH = object()  # in a ColumnSet's skeleton: "every item of this list"
 
 
 class ColumnSet:
@@ -307,33 +303,47 @@ class ColumnSet:
         self.names: list[Any] = list(columns)
         self.reading = reading
         self.paths: list[Path | None] = []
-        self.errors: list[str | None] = []
-        # Per column: (steps to its parent, each with the builder class to create; last key;
-        # container kind at the column's own path, for JSON text).
-        self.specs: list[tuple[tuple[tuple[Any, type], ...], Any, str | None]] = []
-        nested_tops: dict[Any, None] = {}
+        self.errors: dict[Any, str] = {}
         for name in self.names:
             try:
-                path = parse_column(name)
+                self.paths.append(parse_column(name))
             except ValueError as exc:
                 self.paths.append(None)
-                self.errors.append(str(exc))
-                self.specs.append(((), None, None))
+                self.errors[name] = str(exc)
+        known = {path for path in self.paths if path is not None}
+        parents = {path[:i] for path in known for i in range(1, len(path))}
+        # Per column: steps to its parent (key, class of the container to make there); last
+        # key; container kind at its path (JSON text is parsed there); whether another column
+        # holds one of its parents whole (guarded), or it holds whole what others fill in parts.
+        self.rows: list[tuple[Any, tuple[tuple[Any, type], ...], Any, Any, bool, bool]] = []
+        self.skeleton: dict[Any, Any] = {}  # where lists are built: converted after each row
+        for name, path in zip(self.names, self.paths, strict=True):
+            if path is None:
+                self.rows.append((name, (), None, None, False, False))
                 continue
             steps = tuple(
-                (key, _Items if isinstance(nxt, int) else _Obj)
+                (key, _Items if isinstance(nxt, int) else dict)
                 for key, nxt in itertools.pairwise(path)
             )
             kind: str | None = container_kind(path)
             if reading and kind is None and len(path) == 1 and path[0] in _RESPONSE_CONTAINERS:
                 kind = "any"
-            if steps:
-                nested_tops[path[0]] = None
-            self.paths.append(path)
-            self.errors.append(None)
-            self.specs.append((steps, path[-1], kind))
-        self.nested_tops = tuple(nested_tops)
-        self.rows = list(zip(self.names, self.specs, self.errors, strict=True))
+            guarded = any(path[:i] in known for i in range(1, len(path)))
+            self.rows.append((name, steps, path[-1], kind, guarded, path in parents))
+            node = self.skeleton
+            for key, nxt in itertools.pairwise(path):
+                node = node.setdefault(_EACH if isinstance(key, int) else key, {})
+                if isinstance(nxt, int):
+                    node.setdefault(_EACH, {})
+        _prune(self.skeleton)
+
+
+def _prune(node: dict[Any, Any]) -> bool:
+    # Keep only the branches of the skeleton that lead to a list.
+    for key in list(node):
+        if not _prune(node[key]) and key is not _EACH:
+            del node[key]
+    return bool(node)
 
 
 @lru_cache(maxsize=256)
@@ -393,30 +403,34 @@ def _parse_json(text: str, kind: str, reading: bool) -> tuple[Any, str | None]:
     return None, f"expected {want} as JSON text, got JSON {type(value).__name__}: {text[:40]!r}"
 
 
-def _related(a: Path, b: Path) -> bool:
-    short = min(len(a), len(b))
-    return a[:short] == b[:short]
+def _common(a: Path, b: Path) -> int:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return size
 
 
-def _first_column(cs: ColumnSet, values: Sequence[Any], path: Path, before: int) -> str:
-    # Slow path, only for a problem: the first set column at, under or above `path`.
-    for index in range(len(cs.names) if before < 0 else before):
+def _set_column(cs: ColumnSet, values: Sequence[Any], path: Path, upto: int) -> tuple[str, int]:
+    # Slow path, only for a problem: the set column (before `upto`) sharing most of `path`.
+    best, size = format_path(path), 0
+    for index in range(upto):
         other = cs.paths[index]
-        if (
-            other is not None
-            and _related(other, path)
-            and normalize_cell(values[index]) is not MISSING
-        ):
-            return str(cs.names[index])
-    return format_path(path)
+        if other is not None and normalize_cell(values[index]) is not MISSING:
+            common = _common(other, path)
+            if common > size:
+                best, size = str(cs.names[index]), common
+    return best, size
 
 
 def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict, list[Problem]]:
     """Build one body from the row's cells (aligned with ``cs.names``) and list its problems."""
     body: dict[Any, Any] = {}
     problems: list[Problem] = []
+    wholes: set[int] = set()  # ids of dicts given whole where other columns fill in parts
     reading = cs.reading
-    for index, ((name, (steps, last, kind), error), raw) in enumerate(
+    for index, ((name, steps, last, kind, guarded, whole), raw) in enumerate(
         zip(cs.rows, values, strict=True)
     ):
         if keep_blank and type(raw) is str and not raw:
@@ -425,8 +439,8 @@ def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict
             value = normalize_cell(raw)
             if value is MISSING:
                 continue
-        if error is not None:
-            problems.append((str(name), error))
+        if last is None:
+            problems.append((str(name), cs.errors[name]))
             continue
         if kind is not None and type(value) is str:
             value, message = _parse_json(value, kind, reading)
@@ -434,58 +448,73 @@ def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict
                 problems.append((str(name), message))
                 continue
         node = body
-        for depth, (key, make) in enumerate(steps):
+        for key, make in steps:
             child = node.get(key, MISSING)
             if child is MISSING:
                 child = node[key] = make()
-            elif type(child) is not make:
+            elif type(child) is not make or (guarded and id(child) in wholes):
                 break  # a whole value (or NULL) already sits where this column needs a parent
             node = child
         else:
             if last not in node:
                 node[last] = value
+                if whole and type(value) is dict:
+                    wholes.add(id(value))
                 continue
-            depth = len(steps)
         path = cs.paths[index]
         assert path is not None
-        where = format_path(path[: depth + 1])
+        other, common = _set_column(cs, values, path, index)
         problems.append(
             (
                 str(name),
-                f"conflicts with column {_first_column(cs, values, path, index)}: {where} is "
-                "given twice, or both whole and in parts; keep one of them",
+                f"conflicts with column {other}: {format_path(path[: max(common, 1)])} is given "
+                "twice, or both whole and in parts; keep one of them",
             )
         )
-    for top in cs.nested_tops:
-        built = body.get(top)
-        if isinstance(built, _BUILDERS):
-            body[top] = _finish(built, (top,), cs, values, problems)
+    if cs.skeleton:
+        _finish(body, cs.skeleton, (), (cs, values, problems))
     return body, problems
 
 
-def _finish(
-    node: dict, path: Path, cs: ColumnSet, values: Sequence[Any], problems: list[Problem]
-) -> Any:
-    # Turn builders into plain dicts and lists; a list with a hole is a problem, not a phantom.
-    items = node.items()
+def _finish(node: Any, skeleton: dict[Any, Any], path: Path, row: Any) -> Any:
+    # Turn the lists being built into lists; a hole is a problem, never a phantom item.
     if type(node) is _Items:
         keys = sorted(node)
         if keys[-1] != len(keys) - 1:
             gap = next(i for i, key in enumerate(keys) if key != i)
-            here, empty = format_path((*path, keys[gap])), format_path((*path, gap))
+            here, empty = (*path, keys[gap]), format_path((*path, gap))
+            cs, values, problems = row
+            first = next(
+                (
+                    str(cs.names[i])
+                    for i, other in enumerate(cs.paths)
+                    if other is not None
+                    and other[: len(here)] == here
+                    and normalize_cell(values[i]) is not MISSING
+                ),
+                format_path(here),
+            )
             problems.append(
                 (
-                    _first_column(cs, values, (*path, keys[gap]), -1),
-                    f"{here} is set but {empty} is empty; lists are sent whole, so a list "
-                    f"cannot have holes: fill {empty} or number the items from [0]",
+                    first,
+                    f"{format_path(here)} is set but {empty} is empty; lists are sent whole, so "
+                    f"a list cannot have holes: fill {empty} or number the items from [0]",
                 )
             )
-        items = ((key, node[key]) for key in keys)  # type: ignore[assignment]
-    out = {
-        key: _finish(item, (*path, key), cs, values, problems) if type(item) in _BUILDERS else item
-        for key, item in items
-    }
-    return list(out.values()) if type(node) is _Items else out
+        node = [node[key] for key in keys]
+        each = skeleton.get(_EACH)
+        if each:
+            for index, item in enumerate(node):
+                if type(item) is dict or type(item) is _Items:
+                    node[index] = _finish(item, each, (*path, index), row)
+    elif type(node) is dict:
+        for key, sub in skeleton.items():
+            item = node.get(key)
+            if sub and (type(item) is dict or type(item) is _Items):
+                new = _finish(item, sub, (*path, key), row)
+                if new is not item:
+                    node[key] = new
+    return node
 
 
 def unflatten_record(cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
