@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +38,11 @@ from .integrations import IntegrationRules
 from .schema import EventUpdate
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "FieldChange",
     "baseline_lookup",
+    "changes_by_row",
+    "changes_frame",
     "diff_against_baseline",
     "display_value",
     "field_changes",
@@ -327,6 +330,71 @@ def field_changes(
             if column not in after and current is not None and old is not None:
                 changes.append(FieldChange(column, old, None))
     return changes
+
+
+def changes_by_row(
+    statuses: Sequence[str],
+    event_ids: Sequence[str | None],
+    payloads: Sequence[Mapping[str, Any] | None],
+    baseline: Mapping[str, Mapping[str, Any]] | None,
+) -> list[tuple[int, list[FieldChange]]]:
+    """List the changes of every row that will be sent, by position.
+
+    Parameters
+    ----------
+    statuses, event_ids, payloads : sequence
+        A plan's per-row state, in input order (status ``send`` rows are listed).
+    baseline : mapping or None
+        Event id -> current event; ``None`` when the plan has no baseline.
+
+    Returns
+    -------
+    list of (int, list of FieldChange)
+        The row's position in the input and its changes, in input order.
+    """
+    out: list[tuple[int, list[FieldChange]]] = []
+    for position, (status, event_id, payload) in enumerate(
+        zip(statuses, event_ids, payloads, strict=True)
+    ):
+        if status != "send" or payload is None:
+            continue
+        current = baseline.get(event_id) if baseline is not None and event_id else None
+        out.append((position, field_changes(payload, current)))
+    return out
+
+
+CHANGE_COLUMNS: tuple[str, ...] = ("row", "id", "column", "before", "after")
+"""The columns of a plan's ``changes`` frame."""
+
+
+def changes_frame(
+    index: pd.Index,
+    statuses: Sequence[str],
+    event_ids: Sequence[str | None],
+    payloads: Sequence[Mapping[str, Any] | None],
+    baseline: Mapping[str, Mapping[str, Any]] | None,
+) -> pd.DataFrame:
+    """Build a plan's ``changes`` frame: one line per field a row to send changes.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The input frame's index (its labels fill the ``row`` column).
+    statuses, event_ids, payloads, baseline
+        As for :func:`changes_by_row`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CHANGE_COLUMNS`; ``before`` and ``after`` hold JSON values (object dtype).
+    """
+    records = [
+        (index[position], event_ids[position], change.column, change.before, change.after)
+        for position, changes in changes_by_row(statuses, event_ids, payloads, baseline)
+        for change in changes
+    ]
+    frame = pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))
+    return frame.astype({"before": object, "after": object})
 
 
 def display_value(value: Any) -> str:
