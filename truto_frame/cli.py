@@ -217,13 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the Truto emulator on this machine",
         description="Serve the sandbox (an emulator of Truto's calendar API) for rehearsals.",
     )
-    sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8765)
-    sb.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="per request")
-    sb.add_argument(
-        "--fault-rate", type=float, default=0.0, metavar="P", help="share of requests that fail"
-    )
-    sb.add_argument("--seed", type=int, default=0, help="seed of the events and of the faults")
+    # The same options as `python -m truto_frame.sandbox`, defined once by the sandbox.
+    from .sandbox.server import build_arg_parser
+
+    build_arg_parser(sb)
 
     sub.add_parser(
         "demo",
@@ -345,16 +342,28 @@ def _read_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport |
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.serve import serve_forever
+    from .sandbox.server import config_from_args, serve
 
-    serve_forever(
-        host=args.host,
-        port=args.port,
-        latency=args.latency,
-        fault_rate=args.fault_rate,
-        seed=args.seed,
-        out=sys.stdout,
-    )
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    base_url = f"http://{args.host}:{args.port}"
+    out = sys.stdout
+    print(f"Sandbox on {base_url} (Ctrl-C to stop). In another shell:", file=out)
+    print(f"  export TRUTO_API_BASE_URL={base_url}", file=out)
+    # The sandbox's own token, chosen on this command line: not a secret of the user's.
+    print(f"  export TRUTO_API_TOKEN={config.token}", file=out)
+    print("Accounts (integrated_account_id, integration):", file=out)
+    for account, integration in config.accounts.items():
+        note = ""
+        if account in config.blocked_accounts:
+            note = "  (blocked: Truto answers 503)"
+        elif account in config.read_only_accounts:
+            note = "  (read-only: writes answer 405)"
+        print(f"  {account}  {integration}{note}", file=out)
+    out.flush()
+    serve(args.host, args.port, config, log_level=args.log_level)
     return EXIT_OK
 
 

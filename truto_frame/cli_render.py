@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -48,18 +47,28 @@ def _show(value: Any, limit: int = _MAX_CELL) -> str:
     return _clean(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
-def _leaves(value: Any, prefix: str) -> Iterable[tuple[str, Any]]:
-    # Dicts are walked into dotted paths; lists are shown whole, as they are sent whole.
-    if isinstance(value, Mapping) and value:
-        for key, item in value.items():
-            yield from _leaves(item, f"{prefix}.{key}" if prefix else str(key))
-    else:
-        yield prefix, value
-
-
-def _change_line(label: Any, event_id: Any, payload: Mapping[str, Any]) -> str:
-    parts = [f"{path} = {_show(value)}" for path, value in _leaves(payload, "")]
-    return f"  row {label} (id {_show(event_id, 40)}): " + "; ".join(parts)
+def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
+    changes = plan.changes
+    if not len(changes):
+        return []
+    with_before = getattr(plan, "baseline_events", None) is not None
+    rows = list(dict.fromkeys(changes["row"].tolist()))
+    shown = rows[:sample]
+    lines = [
+        "Changes:" if len(shown) == len(rows) else f"Changes (first {sample} of {len(rows)} rows):"
+    ]
+    grouped = {label: group for label, group in changes.groupby("row", sort=False)}
+    for label in shown:
+        group = grouped[label]
+        parts = [
+            f"{_clean(str(c.column), 50)}: {_show(c.before, 30)} -> {_show(c.after)}"
+            if with_before
+            else f"{_clean(str(c.column), 50)} = {_show(c.after)}"
+            for c in group.itertuples(index=False)
+        ]
+        event_id = group["id"].iloc[0]
+        lines.append(f"  row {label} (id {_show(event_id, 40)}): " + "; ".join(parts))
+    return lines
 
 
 def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 20) -> str:
@@ -100,22 +109,7 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
             )
         if len(problems) > max_problems:
             lines.append(f"  ... and {len(problems) - max_problems} more problems")
-    to_send = [
-        (label, event_id, payload)
-        for label, event_id, payload, status in zip(
-            plan.payloads.index,
-            plan.event_ids.tolist(),
-            plan.payloads.tolist(),
-            plan.statuses,
-            strict=True,
-        )
-        if status == "send" and payload is not None
-    ]
-    if to_send:
-        shown = to_send[:sample]
-        head = f"Changes (first {len(shown)} of {len(to_send)}):"
-        lines.append(head if len(shown) < len(to_send) else "Changes:")
-        lines.extend(_change_line(label, event_id, payload) for label, event_id, payload in shown)
+    lines.extend(_change_lines(plan, sample))
     return "\n".join(lines)
 
 
