@@ -59,19 +59,16 @@ def _loc_to_column(loc: Sequence[str | int], columns: set[str]) -> tuple[str, st
 
     Returns the column and, when the error lies inside a whole JSON cell, the path within it.
     """
-    parts: list[str] = []
+    prefixes: list[str] = []
+    text = ""
     for item in loc:
-        if isinstance(item, int):
-            parts.append(f"{parts.pop() if parts else ''}[{item}]")
-        else:
-            parts.append(str(item))
-    full = ".".join(parts)
-    # Walk up from the full path to the deepest name that is a real column of the frame.
-    for cut in range(len(parts), 0, -1):
-        candidate = ".".join(parts[:cut])
-        if candidate in columns:
-            return candidate, "" if cut == len(parts) else full
-    return full, ""
+        text = f"{text}[{item}]" if isinstance(item, int) else f"{text}.{item}" if text else str(item)
+        prefixes.append(text)
+    # The deepest prefix that is a real column of the frame is where the value came from.
+    for prefix in reversed(prefixes):
+        if prefix in columns:
+            return prefix, "" if prefix == text else text
+    return text, ""
 
 
 def _classify_columns(
@@ -394,6 +391,16 @@ def _resolve_accounts(
     return accounts, problems
 
 
+def _token_or_none(token: str | None) -> str | None:
+    # A plan can be built and previewed without a token; apply() is where one is required.
+    from .client import resolve_token
+
+    try:
+        return resolve_token(token)
+    except ConfigurationError:
+        return None
+
+
 def _rules_for_account(
     account: str | None, integration: str | Mapping[str, str] | None
 ) -> IntegrationRules:
@@ -565,7 +572,7 @@ def build_plan(
         names = {integration} if isinstance(integration, str) else set(integration.values())
         if "outlookcalendar" in names:
             warnings.append("send_notifications has no effect on outlookcalendar accounts")
-    from .client import resolve_base_url, resolve_token
+    from .client import resolve_base_url
 
     return EventUpdatePlan(
         index=df.index,
@@ -578,7 +585,7 @@ def build_plan(
         warnings=warnings,
         options=options,
         concurrency=concurrency,
-        token=resolve_token(token, required=False),
+        token=_token_or_none(token),
         base_url=resolve_base_url(base_url),
         integrations=integration if isinstance(integration, Mapping) else None,
         baseline_events=baseline_events,
