@@ -102,6 +102,7 @@ def test_google_requires_times_and_timezone_from_the_current_event() -> None:
         "calendar": {"id": "cal-1", "name": "Team"},
         "start_time": "2026-01-01T10:00:00Z",
         "end_time": "2026-01-01T11:00:00Z",
+        "timezone": "Europe/Berlin",
     }
 
 

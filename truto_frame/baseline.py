@@ -275,15 +275,25 @@ def diff_against_baseline(
             changed[field] = after
     if not changed:
         return None
-    needed = set(rules.required_fields)
+    _add_from(rules.required_fields, changed, payload, current)
+    # Required fields may have brought a time along: a time needs its pair and the zone.
     if _INSTANT_FIELDS & set(changed):
-        needed |= {"start_time", "end_time", "timezone"}
-    for field in sorted(needed - set(changed)):
+        _add_from(("start_time", "end_time", "timezone"), changed, payload, current)
+    return changed
+
+
+def _add_from(
+    fields: typing.Iterable[str],
+    changed: dict[str, Any],
+    payload: Mapping[str, Any],
+    current: Mapping[str, Any],
+) -> None:
+    # Fill fields the update must carry: the row's value if it has one, else the current one.
+    for field in sorted(set(fields) - set(changed)):
         if field in payload:
             changed[field] = _candidate(field, payload[field], current)[0]
         elif current.get(field) is not None:
             changed[field] = request_shape(field, current[field])
-    return changed
 
 
 def _leaves(prefix: str, value: Any, out: dict[str, Any]) -> None:

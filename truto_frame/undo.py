@@ -1,28 +1,44 @@
-"""Undo: the plan that puts back what an applied plan changed.
+"""Plans derived from an applied plan: the undo, and the re-send of the rows that failed.
 
 An applied plan with a baseline knows, for every row it ``updated``, which top-level fields it
 sent and what they held before. :func:`build_undo_plan` turns that into a new
 :class:`~truto_frame.plan.EventUpdatePlan` that sends those fields with their baseline values
 (``null`` where the field was empty), to be previewed and applied like any plan. Its own
 baseline is the state the first run left, so an undo can itself be undone.
+
+:func:`failed_rows_plan` plans the rows that ``failed`` or were ``cancelled`` again, with the
+same bodies, and :func:`merge_retry_results` folds that run's results back into the full frame
+(the preview's **Retry failed** button).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from pydantic import ValidationError
 
 from .baseline import merge_onto, request_shape
 from .errors import InputError
 from .flatten import format_path
+from .results import RowResult, results_frame
 from .schema import EventUpdate, payload_from_model
 
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
 
-__all__ = ["build_undo_plan", "restore_body"]
+__all__ = [
+    "RETRYABLE",
+    "build_undo_plan",
+    "failed_rows_plan",
+    "merge_retry_results",
+    "restore_body",
+]
+
+RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled"})
+"""Result statuses that Retry failed sends again (``invalid`` rows need an edit first)."""
 
 
 def restore_body(
@@ -130,3 +146,80 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         integrations=plan.integrations,
         baseline_events=after_state,
     )
+
+
+def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]:
+    """Plan the rows of ``plan.results`` that ``failed`` or were ``cancelled``, to send again.
+
+    Returns
+    -------
+    (EventUpdatePlan, list of int)
+        The plan of those rows (same payloads, accounts, options) and their positions in
+        ``plan``.
+    """
+    from .plan import EventUpdatePlan
+
+    if plan.results is None:
+        raise ValueError("the plan has no results to retry")
+    statuses = plan.results["status"].tolist()
+    positions = [
+        i for i, s in enumerate(statuses) if s in RETRYABLE and plan._payloads[i] is not None
+    ]
+    sub = EventUpdatePlan(
+        index=plan._index[positions],
+        event_ids=[plan._event_ids[i] for i in positions],
+        accounts=[plan._accounts[i] for i in positions],
+        payloads=[plan._payloads[i] for i in positions],
+        problems=[[] for _ in positions],
+        statuses=["send"] * len(positions),
+        ignored_columns=[],
+        warnings=[],
+        options=plan.options,
+        concurrency=plan.concurrency,
+        token=plan._token.value,
+        base_url=plan.base_url,
+        integrations=plan.integrations,
+        baseline_events=plan.baseline_events,
+    )
+    return sub, positions
+
+
+def _row_results(frame: pd.DataFrame) -> list[RowResult]:
+    columns: list[list[Any]] = [
+        frame[name].tolist() for name in ("status", "http_status", "error", "attempts", "response")
+    ]
+    return [
+        RowResult(
+            status=str(status),
+            http_status=None if pd.isna(code) else int(code),
+            error=None if pd.isna(error) else str(error),
+            attempts=int(attempts),
+            response=response,
+        )
+        for status, code, error, attempts, response in zip(*columns, strict=True)
+    ]
+
+
+def merge_retry_results(
+    results: pd.DataFrame, positions: Sequence[int], retried: pd.DataFrame
+) -> pd.DataFrame:
+    """Put the results of a retry back into the full results frame (attempts add up).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The results frame of the whole plan.
+    positions : sequence of int
+        The positions in ``results`` of the rows that were sent again, in ``retried`` order.
+    retried : pandas.DataFrame
+        The results frame of the retry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new results frame with the retried rows replaced.
+    """
+    rows = _row_results(results)
+    for position, new in zip(positions, _row_results(retried), strict=True):
+        rows[position] = replace(new, attempts=rows[position].attempts + new.attempts)
+    return results_frame(results.index, rows)
