@@ -1,0 +1,200 @@
+"""Tests for truto_frame.pacing, on a fake clock (nothing sleeps for real)."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+
+from truto_frame.pacing import Pacer, RateLimits, parse_ratelimit_limit
+
+
+class FakeClock:
+    """Virtual time: sleeps wait for the driver, which jumps to the next timer when idle."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._timers, (self.now + max(delay, 0.0), self._seq, future))
+        await future
+
+    async def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        task = asyncio.ensure_future(coro)
+        loop = asyncio.get_running_loop()
+        while not task.done():
+            await asyncio.sleep(0)
+            while loop._ready:  # type: ignore[attr-defined]  # let every runnable task settle
+                await asyncio.sleep(0)
+            while self._timers and self._timers[0][2].done():
+                heapq.heappop(self._timers)
+            if task.done():
+                break
+            assert self._timers, "deadlock: nothing to wake up"
+            when, _, future = heapq.heappop(self._timers)
+            self.now = max(self.now, when)
+            future.set_result(None)
+        return task.result()
+
+
+def max_in_window(stamps: list[float], window: float) -> int:
+    stamps = sorted(stamps)
+    best = 0
+    start = 0
+    for end, t in enumerate(stamps):
+        while stamps[start] <= t - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def grant_times(pacer: Pacer, clock: FakeClock, accounts: list[str]) -> dict[str, list]:
+    times: dict[str, list[float]] = {a: [] for a in accounts}
+
+    async def one(account: str) -> None:
+        await pacer.acquire(account)
+        times[account].append(clock.now)
+        pacer.observe(account, 200, {})
+
+    await asyncio.gather(*(one(a) for a in accounts))
+    return times
+
+
+def test_burst_never_exceeds_the_window_quota() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+    times = asyncio.run(clock.run(grant_times(pacer, clock, ["a"] * 175)))["a"]
+    assert len(times) == 175
+    assert max_in_window(times, 10.0) == 50
+    assert times[:50] == [0.0] * 50  # the first window's quota goes at once
+    # quota-bound: 175 requests need 3 full windows then a partial one
+    assert max(times) == pytest.approx(30.0)
+
+
+def test_margin_stretches_the_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(10, 10.0), margin=0.02), clock, clock.sleep)
+    times = asyncio.run(clock.run(grant_times(pacer, clock, ["a"] * 11)))["a"]
+    assert times[-1] == pytest.approx(10.2)
+
+
+def test_three_accounts_proceed_in_parallel_under_a_shared_token_budget() -> None:
+    clock = FakeClock()
+    limits = RateLimits(per_account=(50, 10.0), per_token=(120, 10.0), margin=0.0)
+    pacer = Pacer(limits, clock, clock.sleep)
+    accounts = ["a", "b", "c"] * 100
+    times = asyncio.run(clock.run(grant_times(pacer, clock, accounts)))
+    for name in "abc":
+        assert max_in_window(times[name], 10.0) <= 50
+    everything = [t for name in "abc" for t in times[name]]
+    assert max_in_window(everything, 10.0) <= 120
+    # 300 requests at 120 per window: 3 windows, not the 6 that serial accounts would need
+    assert max(everything) == pytest.approx(20.0)
+    assert min(times["c"]) == 0.0  # c did not wait for a and b
+
+
+def test_unlimited_pacer_never_waits() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits.unlimited(), clock, clock.sleep)
+    times = asyncio.run(clock.run(grant_times(pacer, clock, ["a"] * 1000)))["a"]
+    assert set(times) == {0.0}
+
+
+def test_429_pauses_the_account_only_and_slows_it_down() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(10, 10.0), margin=0.0), clock, clock.sleep)
+
+    async def scenario() -> tuple[float, float, int]:
+        await pacer.acquire("a")
+        pacer.observe("a", 429, {"retry-after": "5"}, wait=5.0)
+        await pacer.acquire("b")
+        b_at = clock.now
+        await pacer.acquire("a")
+        return b_at, clock.now, pacer._accounts["a"].windows[0].limit
+
+    b_at, a_at, limit = asyncio.run(clock.run(scenario()))
+    assert b_at == 0.0
+    assert a_at == pytest.approx(5.0)
+    assert limit == 8  # 10 * 0.8
+
+
+def test_remaining_and_reset_headers_hold_requests_until_reset() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+
+    async def scenario() -> list[float]:
+        await pacer.acquire("a")
+        pacer.observe("a", 200, {"ratelimit-remaining": "2", "ratelimit-reset": "4"})
+        times = []
+        for _ in range(4):
+            await pacer.acquire("a")
+            times.append(clock.now)
+            pacer.observe("a", 200, {})
+        return times
+
+    assert asyncio.run(clock.run(scenario())) == [0.0, 0.0, 4.0, 4.0]
+
+
+def test_learned_limit_tightens_but_never_loosens() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+
+    async def scenario(header: str, n: int) -> list[float]:
+        await pacer.acquire("x" + header)
+        pacer.observe("x" + header, 200, {"ratelimit-limit": header})
+        times = []
+        for _ in range(n):
+            await pacer.acquire("x" + header)
+            times.append(clock.now)
+        return times
+
+    tight = asyncio.run(clock.run(scenario("5;w=10", 10)))
+    assert max_in_window([0.0, *tight], 10.0) == 5
+    loose = asyncio.run(clock.run(scenario("110;w=10", 60)))
+    assert max_in_window([*loose], 10.0) <= 50
+
+
+def test_delay_reports_the_wait_without_counting() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(1, 10.0), margin=0.0), clock, clock.sleep)
+    assert pacer.delay("a") == 0.0
+    asyncio.run(clock.run(pacer.acquire("a")))
+    assert pacer.delay("a") == pytest.approx(10.0)
+    assert pacer.delay("b") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("110;w=10", (110, 10.0)),
+        ("50; w=10", (50, 10.0)),
+        ('50;w="60"', (50, 60.0)),
+        ("100, 50;w=10", (50, 10.0)),
+        ("100", (100, None)),
+        ("", None),
+        (None, None),
+        ("lots", None),
+        ("10;w=abc", (10, None)),
+    ],
+)
+def test_parse_ratelimit_limit(text: str | None, expected: object) -> None:
+    assert parse_ratelimit_limit(text) == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"per_account": (0, 10.0)}, {"per_token": (5, 0.0)}, {"slowdown": 0.0}],
+)
+def test_rate_limits_validation(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        RateLimits(**kwargs)

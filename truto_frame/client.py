@@ -1,0 +1,615 @@
+"""The async HTTP client of the Unified Calendar API.
+
+:class:`TrutoClient` wraps one shared ``httpx.AsyncClient`` (keep-alive, a pool sized for the
+run's concurrency, any ``transport=``: the sandbox app in process, ``httpx.MockTransport`` in
+tests). Every request is paced (:mod:`truto_frame.pacing`) and retried
+(:mod:`truto_frame.retry`); :meth:`TrutoClient.update_event` and :meth:`TrutoClient.get_event`
+return a :class:`CallResult` and never raise for an error answer, because a bad row must land in
+its row of the results. :meth:`TrutoClient.list_events` and
+:meth:`TrutoClient.get_integrated_account` raise :class:`~truto_frame.errors.APIStatusError` /
+:class:`~truto_frame.errors.APIConnectionError`: a partial read is of no use.
+
+The token is kept in the default headers of the ``httpx`` client only (httpx masks
+``Authorization`` in its reprs; httpcore's DEBUG log shows request methods, not request
+headers). This module's reprs, logs and messages never hold it; any echo of it in a server's
+answer is redacted from bodies and errors, and a logging filter on the ``httpx`` and
+``httpcore`` loggers redacts it from their records (httpcore logs response headers at DEBUG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from .errors import APIConnectionError, APIStatusError, ConfigurationError
+from .options import RequestOptions, encode_query
+from .pacing import Pacer, RateLimits
+from .retry import Action, RetryPolicy, backoff_delay, classify_response
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "CallResult",
+    "TrutoClient",
+    "canonical_json",
+    "idempotency_key_for",
+    "resolve_base_url",
+    "resolve_token",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.truto.one"
+EVENTS_PATH: Final = "/unified/calendar/events"
+_REDACTED: Final = "[redacted]"
+_log = logging.getLogger(__name__)
+
+# httpcore logs response headers at DEBUG; a server echoing the token would put it in a log
+# line. Filters do not inherit down the logger tree, so each emitting logger gets one.
+_GUARDED_LOGGERS: Final = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "truto_frame.client",
+)
+_SECRETS: set[str] = set()
+
+
+class _RedactSecrets(logging.Filter):
+    """Replace any known token in a log record; runs only for records that are emitted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRETS:
+            message = record.getMessage()
+            if any(secret in message for secret in _SECRETS):
+                for secret in _SECRETS:
+                    message = message.replace(secret, _REDACTED)
+                record.msg, record.args = message, None
+        return True
+
+
+_FILTER: Final = _RedactSecrets()
+
+
+def _guard_logs(token: str) -> None:
+    _SECRETS.add(token)
+    for name in _GUARDED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The end of one request, after every retry.
+
+    Parameters
+    ----------
+    ok : bool
+        Whether the last answer was a 2xx.
+    http_status : int or None
+        The status of the last answer; ``None`` when none came (network error, not sent).
+    body : Any
+        The parsed body of the last answer: the event on success, Truto's whole error object
+        (``statusCode``, ``error``, ``message``, ``truto_is_remote_error``, ``raw_response``,
+        ``truto_error_insight``...) on failure, text when it was not JSON, or ``None``.
+    error : str or None
+        One readable line, e.g. ``"404 Not Found: Event not found (remote error from provider)"``.
+    attempts : int
+        Requests sent (0 when the request was never sent).
+    outcome : str
+        ``"ok"``, ``"failed"``, ``"account_blocked"`` (Truto's own 503: the account is blocked)
+        or ``"cancelled"`` (never sent because the run was stopped).
+    """
+
+    ok: bool
+    http_status: int | None
+    body: Any
+    error: str | None
+    attempts: int
+    outcome: str = "ok"
+
+
+def resolve_token(token: str | None = None) -> str:
+    """The API token: the argument, else the environment variable ``TRUTO_API_TOKEN``.
+
+    Parameters
+    ----------
+    token : str, optional
+        An explicit token.
+
+    Returns
+    -------
+    str
+        The token, stripped.
+
+    Raises
+    ------
+    ConfigurationError
+        When neither gives a non-empty token.
+    """
+    value = token if token is not None else os.environ.get("TRUTO_API_TOKEN")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(
+            "No Truto API token: pass token=... or set the TRUTO_API_TOKEN environment variable "
+            "(the sandbox accepts 'sandbox-token')."
+        )
+    return value.strip()
+
+
+def resolve_base_url(base_url: str | None = None) -> str:
+    """The API base URL: the argument, else ``TRUTO_API_BASE_URL``, else Truto's.
+
+    Parameters
+    ----------
+    base_url : str, optional
+        An explicit base URL (e.g. a sandbox on ``http://127.0.0.1:8765``).
+
+    Returns
+    -------
+    str
+        The URL without a trailing slash.
+
+    Raises
+    ------
+    ConfigurationError
+        When the URL is not ``http(s)://``.
+    """
+    value = base_url or os.environ.get("TRUTO_API_BASE_URL") or DEFAULT_BASE_URL
+    value = value.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, not {value!r}")
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text with sorted keys and no spaces: equal payloads give equal text.
+
+    Parameters
+    ----------
+    value : Any
+        A JSON-able value.
+
+    Returns
+    -------
+    str
+        The canonical text.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def idempotency_key_for(event_id: str, payload: Mapping[str, Any]) -> str:
+    """The ``Idempotency-Key`` of a PATCH: sha256 of the event id and the canonical payload.
+
+    Parameters
+    ----------
+    event_id : str
+        The event id.
+    payload : mapping
+        The JSON body.
+
+    Returns
+    -------
+    str
+        64 hex digits; the same for the same event and body, so a re-run is recognised.
+    """
+    text = event_id + "\n" + canonical_json(payload)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        from http import HTTPStatus
+
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def describe_error(status: int, body: Any) -> str:
+    """One readable line for an error answer.
+
+    Parameters
+    ----------
+    status : int
+        The HTTP status.
+    body : Any
+        The parsed body.
+
+    Returns
+    -------
+    str
+        ``"<status> <phrase>: <message>"``, with ``(remote error from provider)`` when the
+        provider sent it and the insight when Truto gave one.
+    """
+    text = f"{status} {_status_phrase(status)}"
+    if isinstance(body, Mapping):
+        message = body.get("message") or body.get("error")
+        if message:
+            text += f": {' '.join(str(message).split())}"
+        if body.get("truto_is_remote_error") is True:
+            text += " (remote error from provider)"
+        insight = body.get("truto_error_insight")
+        if insight:
+            text += f" [{_short(insight)}]"
+    elif isinstance(body, str) and body.strip():
+        text += f": {' '.join(body.split())[:200]}"
+    return text
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return " ".join(text.split())[:300]
+
+
+class TrutoClient:
+    """Async client of the Unified Calendar API, with pacing and retries.
+
+    Parameters
+    ----------
+    token : str, optional
+        The API token; default: env ``TRUTO_API_TOKEN``.
+    base_url : str, optional
+        Default: env ``TRUTO_API_BASE_URL``, else ``https://api.truto.one``.
+    transport : httpx.AsyncBaseTransport, optional
+        E.g. ``httpx.ASGITransport(app=create_app())`` or ``httpx.MockTransport(handler)``.
+    timeout : float
+        Seconds per request (connect, read, write and pool each).
+    retry : RetryPolicy, optional
+        Attempts and backoff.
+    limits : RateLimits, optional
+        Pacing budgets; Truto's documented ones by default.
+    clock, sleep : callable, optional
+        Monotonic clock and async sleep, injectable for tests.
+    max_connections : int
+        Size of the connection pool, all kept alive; at least the run's concurrency.
+    rng : random.Random, optional
+        Source of backoff jitter.
+
+    Raises
+    ------
+    ConfigurationError
+        When there is no token or the base URL is unusable.
+
+    Examples
+    --------
+    >>> async def main():
+    ...     async with TrutoClient(token="sandbox-token", transport=transport) as client:
+    ...         return await client.update_event("ev1", "acc1", {"title": "Hi"})
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        base_url: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        limits: RateLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        max_connections: int = 64,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.__token = resolve_token(token)
+        _guard_logs(self.__token)
+        self.base_url = resolve_base_url(base_url)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.pacer = Pacer(limits, clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._transport = transport
+        self._timeout = timeout
+        self._max_connections = max_connections
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"TrutoClient(base_url={self.base_url!r}, token=<hidden>)"
+
+    async def __aenter__(self) -> TrutoClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (the client makes a new one if used again)."""
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+
+    def _client(self) -> httpx.AsyncClient:
+        # Made lazily inside the running loop: connections belong to the loop that opened
+        # them, and run_sync may run each call on a private loop.
+        loop = asyncio.get_running_loop()
+        if self._http is None or loop is not self._loop:
+            self._loop = loop
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers={
+                    "Authorization": f"Bearer {self.__token}",
+                    "Accept": "application/json",
+                    "User-Agent": "truto-frame/0.1",
+                },
+                transport=self._transport,
+                timeout=self._timeout,
+                limits=httpx.Limits(
+                    max_connections=self._max_connections,
+                    max_keepalive_connections=self._max_connections,
+                ),
+                follow_redirects=False,
+            )
+        return self._http
+
+    def _redact(self, text: str) -> str:
+        token = self.__token
+        return text.replace(token, _REDACTED) if token in text else text
+
+    def _parse(self, response: httpx.Response) -> Any:
+        text = self._redact(response.text)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        account: str,
+        params: list[tuple[str, str]],
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_retry: Callable[[CallResult], None] | None = None,
+        on_send: Callable[[int], None] | None = None,
+    ) -> CallResult:
+        http = self._client()
+        query = httpx.QueryParams(tuple(params))
+        policy = self.retry
+        attempts = 0
+        while True:
+            await self.pacer.acquire(account)
+            attempts += 1
+            if on_send is not None:
+                on_send(attempts)
+            try:
+                response = await http.request(
+                    method, path, params=query, content=content, headers=headers
+                )
+                body = self._parse(response)
+            except httpx.TransportError as exc:
+                self.pacer.observe(account)
+                error = f"connection error: {type(exc).__name__}" + (
+                    f": {self._redact(str(exc))}" if str(exc) else ""
+                )
+                failure = CallResult(False, None, None, error, attempts, "failed")
+                if attempts >= policy.max_attempts:
+                    return failure
+                delay = backoff_delay(attempts, policy, self._rng)
+            else:
+                status = response.status_code
+                decision = classify_response(status, body, response.headers)
+                self.pacer.observe(account, status, response.headers, decision.wait)
+                if decision.action is Action.OK:
+                    return CallResult(True, status, body, None, attempts, "ok")
+                error = describe_error(status, body)
+                if decision.action is Action.BLOCKED:
+                    error += " (integrated account blocked; not retried)"
+                    return CallResult(False, status, body, error, attempts, "account_blocked")
+                if decision.action is Action.GIVE_UP or attempts >= policy.max_attempts:
+                    if attempts > 1:
+                        error += f" (after {attempts} attempts)"
+                    return CallResult(False, status, body, error, attempts, "failed")
+                if decision.wait is not None and decision.wait > policy.max_server_wait:
+                    error += f" (server asked to wait {decision.wait:.0f} s; gave up)"
+                    return CallResult(False, status, body, error, attempts, "failed")
+                delay = (
+                    decision.wait
+                    if decision.wait is not None
+                    else backoff_delay(attempts, policy, self._rng)
+                )
+                failure = CallResult(False, status, body, error, attempts, "failed")
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug("retrying %s %s in %.2f s: %s", method, path, delay, error)
+            if on_retry is not None:
+                on_retry(failure)
+            await self._sleep(delay)
+
+    async def update_event(
+        self,
+        event_id: str,
+        integrated_account_id: str,
+        payload: Mapping[str, Any],
+        options: RequestOptions | None = None,
+        idempotency_key: str | None = None,
+        *,
+        on_retry: Callable[[CallResult], None] | None = None,
+        on_send: Callable[[int], None] | None = None,
+    ) -> CallResult:
+        """PATCH one event; retried and paced. Never raises for an error answer.
+
+        Parameters
+        ----------
+        event_id : str
+            The event id, sent as one percent-encoded path segment (``/``, ``+``, ``=`` too).
+        integrated_account_id : str
+            The account the event belongs to.
+        payload : mapping
+            The JSON body.
+        options : RequestOptions, optional
+            Query options.
+        idempotency_key : str, optional
+            Sent as ``Idempotency-Key`` on every attempt; default
+            :func:`idempotency_key_for` of the id and payload.
+        on_retry : callable, optional
+            Called as ``on_retry(failure)`` with the failed attempt's result before each retry
+            wait; raising (e.g. ``asyncio.CancelledError``) ends the call there.
+        on_send : callable, optional
+            Called as ``on_send(attempt)`` right before each request goes on the wire.
+
+        Returns
+        -------
+        CallResult
+            The outcome after the last attempt.
+        """
+        try:
+            path = _event_path(event_id)
+            params = encode_query(integrated_account_id, options)
+            content = json.dumps(
+                payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode("utf-8")
+        except ConfigurationError as exc:
+            return CallResult(False, None, None, str(exc), 0, "failed")
+        except (TypeError, ValueError) as exc:
+            return CallResult(False, None, None, f"payload is not valid JSON: {exc}", 0, "failed")
+        key = idempotency_key or idempotency_key_for(event_id, payload)
+        return await self._request(
+            "PATCH",
+            path,
+            integrated_account_id,
+            params,
+            content=content,
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+            on_retry=on_retry,
+            on_send=on_send,
+        )
+
+    async def get_event(
+        self,
+        event_id: str,
+        integrated_account_id: str,
+        calendar_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> CallResult:
+        """GET one event; retried and paced. Never raises for an error answer.
+
+        Parameters
+        ----------
+        event_id : str
+            The event id.
+        integrated_account_id : str
+            The account.
+        calendar_id : str, optional
+            Sent as ``calendar[id]`` (Truto needs it for most providers).
+        options : RequestOptions, optional
+            Query options.
+
+        Returns
+        -------
+        CallResult
+            The event in ``body`` when ``ok``.
+        """
+        params = encode_query(integrated_account_id, options, {"calendar[id]": calendar_id})
+        return await self._request("GET", _event_path(event_id), integrated_account_id, params)
+
+    async def list_events(
+        self,
+        integrated_account_id: str,
+        *,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        calendar_id: str | None = None,
+        options: RequestOptions | None = None,
+        extra: Mapping[str, str | bool | int | float | None] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """List events, one page at a time, following ``next_cursor`` to the end.
+
+        Parameters
+        ----------
+        integrated_account_id : str
+            The account.
+        start_time, end_time : str, optional
+            ISO 8601 bounds; pass both, Truto's default window is only the current month.
+        calendar_id : str, optional
+            Sent as ``calendar[id]``.
+        options : RequestOptions, optional
+            Query options.
+        extra : mapping, optional
+            Further query parameters (e.g. ``limit``).
+
+        Yields
+        ------
+        list of dict
+            The ``result`` list of each page.
+
+        Raises
+        ------
+        APIStatusError, APIConnectionError
+            When a page cannot be read after retries.
+        """
+        base = {
+            "start_time": start_time,
+            "end_time": end_time,
+            "calendar[id]": calendar_id,
+            **(extra or {}),
+        }
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = dict(base, next_cursor=cursor)
+            params = encode_query(integrated_account_id, options, query)
+            result = await self._request("GET", EVENTS_PATH, integrated_account_id, params)
+            page = _raise_for(result)
+            if not isinstance(page, Mapping):
+                raise APIStatusError(result.http_status or 0, page, "unexpected list response")
+            events = page.get("result") or []
+            yield list(events)
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            if cursor in seen:  # a server repeating a cursor would loop forever
+                raise APIStatusError(result.http_status or 0, page, "next_cursor repeated")
+            seen.add(cursor)
+
+    async def get_integrated_account(self, integrated_account_id: str) -> dict[str, Any]:
+        """The integrated account record (``GET /integrated-account/{id}``).
+
+        Parameters
+        ----------
+        integrated_account_id : str
+            The account id.
+
+        Returns
+        -------
+        dict
+            The account, e.g. with ``integration.name`` telling its provider.
+
+        Raises
+        ------
+        APIStatusError, APIConnectionError
+            When it cannot be read after retries.
+        """
+        path = f"/integrated-account/{quote(integrated_account_id, safe='')}"
+        result = await self._request("GET", path, integrated_account_id, [])
+        body = _raise_for(result)
+        if not isinstance(body, dict):
+            raise APIStatusError(result.http_status or 0, body, "unexpected account response")
+        return body
+
+
+def _event_path(event_id: str) -> str:
+    if not isinstance(event_id, str) or not event_id:
+        raise ConfigurationError(f"event id must be a non-empty string, not {event_id!r}")
+    return f"{EVENTS_PATH}/{quote(event_id, safe='')}"
+
+
+def _raise_for(result: CallResult) -> Any:
+    if result.ok:
+        return result.body
+    if result.http_status is None:
+        raise APIConnectionError(result.error or "no answer")
+    raise APIStatusError(result.http_status, result.body, result.error)

@@ -1,0 +1,335 @@
+"""Rate-limit budgets: pace requests *before* the server answers 429.
+
+Truto reports its limits as 50 requests per 10 s per integrated account and 500 per 10 s per
+API token (:class:`RateLimits` defaults). :class:`Pacer` keeps one budget per integrated account
+and one budget shared by all accounts of the token; :meth:`Pacer.acquire` waits until a request
+fits in both, then counts it.
+
+Each budget is a *sliding window log*: the send times of the last ``limit`` requests. A request
+may go when fewer than ``limit`` were sent in the last ``window`` seconds, so no interval of
+``window`` seconds ever holds more than ``limit`` requests, a burst at the start included (a
+token bucket would let ``2 * limit`` through across a refill). The window is stretched by a small
+``margin`` because the server counts arrival times, which latency jitter moves around.
+
+What the server says refines the budgets (:meth:`Pacer.observe`):
+
+* ``ratelimit-limit: 110;w=10`` adds that limit as one more window for the account. It can only
+  tighten the pace: the configured limits stay in force (a header may describe the provider's
+  budget or the token's, never a licence to exceed Truto's documented one).
+* ``ratelimit-remaining`` with ``ratelimit-reset`` (seconds from now): at most ``remaining``
+  more requests (minus those still in flight) go before the reset.
+* a 429 pauses the account until ``Retry-After`` and lowers its limit by ``slowdown``.
+
+The clock and the sleep function are injectable; tests drive the pacer with a fake clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from .retry import header
+
+__all__ = ["Pacer", "RateLimits", "parse_ratelimit_limit"]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The request budgets to pace to.
+
+    Parameters
+    ----------
+    per_account : (int, float) or None
+        ``(limit, window_seconds)`` for each integrated account; ``None`` for no limit.
+        Default: Truto's documented 50 requests per 10 s.
+    per_token : (int, float) or None
+        ``(limit, window_seconds)`` shared by every account of the API token; ``None`` for no
+        limit. Default: Truto's documented 500 requests per 10 s.
+    margin : float
+        Fraction by which windows are stretched to absorb latency jitter (0.02: 10 s -> 10.2 s).
+    slowdown : float
+        Factor applied to an account's limit after each 429 it gets (never below 1).
+    learn : bool
+        Whether to refine the budgets from ``ratelimit-*`` response headers.
+    """
+
+    per_account: tuple[int, float] | None = (50, 10.0)
+    per_token: tuple[int, float] | None = (500, 10.0)
+    margin: float = 0.02
+    slowdown: float = 0.8
+    learn: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("per_account", "per_token"):
+            budget = getattr(self, name)
+            if budget is not None and (budget[0] < 1 or budget[1] <= 0):
+                raise ValueError(f"{name} must be (limit >= 1, window > 0) or None, not {budget}")
+        if not 0 < self.slowdown <= 1:
+            raise ValueError(f"slowdown must be in (0, 1], not {self.slowdown}")
+
+    @classmethod
+    def unlimited(cls) -> RateLimits:
+        """No client-side budgets (the server's 429s and headers are still honoured).
+
+        Returns
+        -------
+        RateLimits
+            ``RateLimits(per_account=None, per_token=None)``.
+        """
+        return cls(per_account=None, per_token=None)
+
+
+def parse_ratelimit_limit(text: str | None) -> tuple[int, float | None] | None:
+    """Read a ``ratelimit-limit`` header: ``"110;w=10"`` -> ``(110, 10.0)``.
+
+    Parameters
+    ----------
+    text : str or None
+        The header value; of a list (``"110, 110;w=10"``) the first item with a window wins.
+
+    Returns
+    -------
+    (int, float or None) or None
+        The limit and the window (``None`` when not stated), or ``None`` when unreadable.
+    """
+    if not text:
+        return None
+    best: tuple[int, float | None] | None = None
+    for item in text.split(","):
+        parts = [part.strip() for part in item.split(";")]
+        try:
+            limit = int(parts[0])
+        except ValueError:
+            continue
+        window: float | None = None
+        for param in parts[1:]:
+            name, _, value = param.partition("=")
+            if name.strip() == "w":
+                try:
+                    window = float(value.strip().strip('"'))
+                except ValueError:
+                    window = None
+        if window is not None and window > 0 and limit >= 0:
+            return (limit, window)
+        if best is None and limit >= 0:
+            best = (limit, None)
+    return best
+
+
+class _Window:
+    """A sliding window log: the send times still inside the window."""
+
+    __slots__ = ("limit", "stamps", "window")
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.stamps: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        stamps = self.stamps
+        horizon = now - self.window
+        while stamps and stamps[0] <= horizon:
+            stamps.popleft()
+        excess = len(stamps) - self.limit
+        if excess < 0:
+            return 0.0
+        # The oldest `excess + 1` sends must leave the window before one more fits.
+        return stamps[excess] + self.window - now
+
+    def add(self, now: float) -> None:
+        self.stamps.append(now)
+
+
+@dataclass
+class _Account:
+    windows: list[_Window] = field(default_factory=list)
+    learned: tuple[int, float] | None = None
+    paused_until: float = 0.0
+    allowance: int | None = None  # server's remaining count, minus what we sent since
+    allowance_until: float = 0.0
+    inflight: int = 0
+    lock: asyncio.Lock | None = None
+
+
+class Pacer:
+    """Waits before each request so that no budget is exceeded.
+
+    Parameters
+    ----------
+    limits : RateLimits, optional
+        The budgets; Truto's documented ones by default.
+    clock : callable, optional
+        Monotonic seconds (``time.monotonic``); a fake clock in tests.
+    sleep : callable, optional
+        ``asyncio.sleep`` or a fake awaiting the fake clock.
+
+    Notes
+    -----
+    Use one pacer per API token (a :class:`~truto_frame.client.TrutoClient` owns one). Callers
+    call :meth:`acquire` before each request and :meth:`observe` once after it, whatever
+    happened (``status=None`` for a network error).
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits if limits is not None else RateLimits()
+        self._clock = clock
+        self._sleep = sleep
+        self._accounts: dict[str, _Account] = {}
+        self._token = self._make_window(self.limits.per_token)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"Pacer(limits={self.limits!r}, accounts={len(self._accounts)})"
+
+    def _make_window(self, budget: tuple[int, float] | None, scale: float = 1.0) -> _Window | None:
+        if budget is None:
+            return None
+        limit, window = budget
+        return _Window(max(1, math.floor(limit * scale)), window * (1.0 + self.limits.margin))
+
+    def _account(self, account: str) -> _Account:
+        state = self._accounts.get(account)
+        if state is None:
+            state = _Account()
+            window = self._make_window(self.limits.per_account)
+            if window is not None:
+                state.windows.append(window)
+            self._accounts[account] = state
+        return state
+
+    def delay(self, account: str) -> float:
+        """Seconds before a request for ``account`` could go (0 when it could go now).
+
+        Parameters
+        ----------
+        account : str
+            The integrated account id.
+
+        Returns
+        -------
+        float
+            The wait :meth:`acquire` would need, ignoring other waiters of the same account.
+        """
+        return self._wait(self._account(account), self._clock())
+
+    def _wait(self, state: _Account, now: float) -> float:
+        wait = state.paused_until - now
+        for window in state.windows:
+            wait = max(wait, window.wait(now))
+        if self._token is not None:
+            wait = max(wait, self._token.wait(now))
+        if state.allowance is not None:
+            if now >= state.allowance_until:
+                state.allowance = None
+            elif state.allowance <= 0:
+                wait = max(wait, state.allowance_until - now)
+        return wait
+
+    def _lock(self, state: _Account) -> asyncio.Lock:
+        # asyncio.Lock binds to the loop that first waits on it; run_sync may use a new loop
+        # per run, so locks are remade when the loop changes.
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            for other in self._accounts.values():
+                other.lock = None
+        if state.lock is None:
+            state.lock = asyncio.Lock()
+        return state.lock
+
+    async def acquire(self, account: str) -> None:
+        """Wait until a request for ``account`` fits in every budget, then count it.
+
+        Parameters
+        ----------
+        account : str
+            The integrated account id.
+        """
+        state = self._account(account)
+        # Requests of one account queue in order; other accounts proceed in parallel.
+        async with self._lock(state):
+            while True:
+                now = self._clock()
+                wait = self._wait(state, now)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            for window in state.windows:
+                window.add(now)
+            if self._token is not None:
+                self._token.add(now)
+            if state.allowance is not None:
+                state.allowance -= 1
+            state.inflight += 1
+
+    def observe(
+        self,
+        account: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        wait: float | None = None,
+    ) -> None:
+        """Learn from the answer to a request that :meth:`acquire` let through.
+
+        Parameters
+        ----------
+        account : str
+            The integrated account id.
+        status : int or None
+            The HTTP status; ``None`` when no answer came (network error).
+        headers : mapping of str to str, optional
+            The response headers (``ratelimit-*`` are read when :attr:`RateLimits.learn`).
+        wait : float or None
+            Seconds the server asked to wait (``Retry-After``); pauses the account on a 429.
+        """
+        state = self._account(account)
+        state.inflight = max(0, state.inflight - 1)
+        now = self._clock()
+        if status == 429:
+            if wait is not None:
+                state.paused_until = max(state.paused_until, now + wait)
+            self._slow_down(state)
+        if headers is None or not self.limits.learn:
+            return
+        self._learn_limit(state, header(headers, "ratelimit-limit"))
+        remaining = header(headers, "ratelimit-remaining")
+        reset = header(headers, "ratelimit-reset")
+        if remaining is not None and reset is not None:
+            try:
+                left, seconds = int(remaining), float(reset)
+            except ValueError:
+                return
+            if seconds > 0 and math.isfinite(seconds):
+                # Requests still in flight may not be counted in `remaining` yet.
+                state.allowance = left - state.inflight
+                state.allowance_until = now + seconds
+
+    def _learn_limit(self, state: _Account, text: str | None) -> None:
+        parsed = parse_ratelimit_limit(text)
+        if parsed is None or parsed[1] is None or parsed[0] < 1:
+            return
+        learned = (parsed[0], parsed[1])
+        if learned == state.learned or learned == self.limits.per_account:
+            return
+        window = _Window(learned[0], learned[1] * (1.0 + self.limits.margin))
+        if state.learned is not None:
+            state.windows.pop()  # the learned window is always last
+        if state.windows:
+            # Sends already made count against the new window too.
+            window.stamps.extend(state.windows[0].stamps)
+        state.windows.append(window)
+        state.learned = learned
+
+    def _slow_down(self, state: _Account) -> None:
+        for window in state.windows:
+            window.limit = max(1, math.floor(window.limit * self.limits.slowdown))
