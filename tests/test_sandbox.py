@@ -252,6 +252,7 @@ def test_outlook_ids_with_slash_plus_equals_are_one_segment() -> None:
         json={"title": "T"},
     )
     assert raw.status_code == 404 and "truto_is_remote_error" not in raw.json()
+    assert sandbox.requests[-1].status == 404 and sandbox.requests[-1].event_id is None
 
 
 def test_google_instance_ids_with_timestamp_suffix() -> None:
@@ -324,6 +325,7 @@ def test_unknown_event_is_provider_404_with_raw_response() -> None:
     assert body["truto_is_remote_error"] is True
     assert body["raw_response"]["error"]["errors"][0]["reason"] == "notFound"
     assert response.headers["server"] == "ESF"  # the provider's headers are forwarded
+    assert response.headers["ratelimit-limit"] == "50;w=10"
     outlook = first_event(app, OUTLOOK_ACCOUNT_ID)
     response = patch(app, OUTLOOK_ACCOUNT_ID, "AAMkADnope=", {"calendar": outlook["calendar"]})
     assert response.json()["raw_response"]["error"]["code"] == "ErrorItemNotFound"

@@ -8,6 +8,8 @@ process. They need the same bearer token.
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -61,7 +63,7 @@ async def admin(request: Request) -> Response:
                 sandbox.script_faults(script)
         except (ValueError, TypeError, AttributeError) as exc:
             return truto_error(400, f"bad fault settings: {exc}")
-        known = [f.name for f in FaultConfig.__dataclass_fields__.values()]
+        known = [f.name for f in dataclasses.fields(FaultConfig)]
         return JSONResponse(
             {"faults": {k: getattr(config, k) for k in known}, "kinds": list(FAULT_KINDS)}
         )

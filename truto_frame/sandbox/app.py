@@ -59,6 +59,11 @@ from .store import StoreError, parse_time
 __all__ = ["ConnectionDropped", "create_app"]
 
 _EVENTS_PREFIX = "/unified/calendar/events/"
+_FAULT_MESSAGES = {
+    500: "Internal server error",
+    502: "Bad gateway: the integration could not be reached",
+    504: "Gateway timeout: the integration did not answer in time",
+}
 
 
 async def _record(request: Request, event_id: str | None) -> RecordedRequest:
@@ -138,7 +143,7 @@ async def _fault(sandbox: Sandbox, record: RecordedRequest, headers: dict[str, s
         response.headers.update(headers)
         raise Reply(response)
     status = int(kind.removeprefix("error_"))
-    raise Reply(truto_error(status, HTTPStatus(status).description, headers=headers))
+    raise Reply(truto_error(status, _FAULT_MESSAGES[status], headers=headers))
 
 
 def _event_id(request: Request) -> str:
@@ -152,8 +157,9 @@ def _event_id(request: Request) -> str:
 async def _handle(request: Request, event_id: str | None) -> Response:
     sandbox = sandbox_of(request)
     record = await _record(request, event_id)
+    rate_headers: dict[str, str] = {}
     try:
-        response = await _unified(sandbox, request, record)
+        response = await _unified(sandbox, request, record, rate_headers)
     except Reply as reply:
         response = reply.response
     except StoreError as exc:
@@ -163,12 +169,18 @@ async def _handle(request: Request, event_id: str | None) -> Response:
         else:
             response = truto_error(exc.status, exc.message, insight=exc.insight)
     if not isinstance(response, DroppedResponse):
+        # Every answer after the rate-limit check carries the rate-limit headers.
+        for name, value in rate_headers.items():
+            response.headers.setdefault(name, value)
         record.status = response.status_code
     return response
 
 
-async def _unified(sandbox: Sandbox, request: Request, record: RecordedRequest) -> Response:
+async def _unified(
+    sandbox: Sandbox, request: Request, record: RecordedRequest, rate_headers: dict[str, str]
+) -> Response:
     headers = _admit(sandbox, request, record)
+    rate_headers.update(headers)
     account = record.account_id or ""
     options = QueryOptions(request)
     if record.method == "PATCH":
@@ -291,6 +303,8 @@ async def _event(request: Request) -> Response:
     try:
         event_id = _event_id(request)
     except Reply as reply:
+        record = await _record(request, None)
+        record.status = reply.response.status_code
         return reply.response
     return await _handle(request, event_id)
 

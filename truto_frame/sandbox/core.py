@@ -22,7 +22,7 @@ from typing import Any
 
 from .config import SandboxConfig
 from .faults import FaultConfig, FaultInjector, RateDecision, RateLimiter
-from .store import EventStore
+from .store import EventStore, StoreError
 
 __all__ = ["RecordedRequest", "Sandbox", "StoredAnswer"]
 
@@ -124,7 +124,7 @@ class Sandbox:
         """Return a copy of a stored event (unified shape, no ``remote_data``), or ``None``."""
         try:
             stored = self.store.find(account_id, event_id)
-        except Exception:
+        except (KeyError, StoreError):
             return None
         return copy.deepcopy(stored.event)
 
