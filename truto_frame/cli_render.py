@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -47,6 +48,52 @@ def _show(value: Any, limit: int = _MAX_CELL) -> str:
     return _clean(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
+def _ignored_text(plan: EventUpdatePlan, per_reason: int = 6) -> str:
+    # Grouped by reason: a frame from read_events has a dozen read-only columns.
+    by_reason: dict[str, list[str]] = {}
+    for column in plan.ignored_columns:
+        by_reason.setdefault(column.reason, []).append(_clean(column.column, 40))
+    parts = []
+    for reason, names in by_reason.items():
+        more = f", +{len(names) - per_reason} more" if len(names) > per_reason else ""
+        parts.append(f"{', '.join(names[:per_reason])}{more} ({reason})")
+    return "; ".join(parts)
+
+
+def _item_label(item: Any) -> str:
+    # An attendee reads best as "Name <email>"; anything else as its JSON.
+    if isinstance(item, Mapping):
+        inner = item.get("person")
+        person: Mapping[str, Any] = inner if isinstance(inner, Mapping) else item
+        name = person.get("name")
+        emails = person.get("emails")
+        first = emails[0] if isinstance(emails, list) and emails else None
+        email = first.get("email") if isinstance(first, Mapping) else None
+        if isinstance(email, str):
+            return _clean(f"{name} <{email}>" if isinstance(name, str) else email, 60)
+    return _show(item, 60)
+
+
+def _change_text(column: str, before: Any, after: Any, with_before: bool) -> str:
+    name = _clean(column, 50)
+    if isinstance(after, list) and isinstance(before, list):
+        # Lists are sent whole; say what the new list adds and drops, not both in full.
+        added = [_item_label(i) for i in after if i not in before]
+        removed = [_item_label(i) for i in before if i not in after]
+        detail = "; ".join(
+            part
+            for part in (
+                f"added {', '.join(added)}" if added else "",
+                f"removed {', '.join(removed)}" if removed else "",
+            )
+            if part
+        )
+        return f"{name}: {len(before)} -> {len(after)} items" + (f" ({detail})" if detail else "")
+    if not with_before:
+        return f"{name} = {_show(after)}"
+    return f"{name}: {_show(before, 40)} -> {_show(after)}"
+
+
 def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
     changes = plan.changes
     if not len(changes):
@@ -61,13 +108,11 @@ def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
     for label in shown:
         group = grouped[label]
         parts = [
-            f"{_clean(str(c.column), 50)}: {_show(c.before, 30)} -> {_show(c.after)}"
-            if with_before
-            else f"{_clean(str(c.column), 50)} = {_show(c.after)}"
+            _change_text(str(c.column), c.before, c.after, with_before)
             for c in group.itertuples(index=False)
         ]
         event_id = group["id"].iloc[0]
-        lines.append(f"  row {label} (id {_show(event_id, 40)}): " + "; ".join(parts))
+        lines.append(f"  row {label} (id {_clean(str(event_id), 40)}): " + "; ".join(parts))
     return lines
 
 
@@ -94,8 +139,7 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
         f"(not sent), {counts['skipped']} unchanged (skipped). Nothing has been sent yet."
     ]
     if plan.ignored_columns:
-        ignored = ", ".join(f"{_clean(c.column, 40)} ({c.reason})" for c in plan.ignored_columns)
-        lines.append(f"Ignored columns: {ignored}")
+        lines.append(f"Ignored columns (not sent): {_ignored_text(plan)}")
     lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)
     problems = plan.problems
     if len(problems):
@@ -104,7 +148,7 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
         id_by_label = dict(zip(ids.index, ids.tolist(), strict=True))
         for item in problems.head(max_problems).itertuples(index=False):
             lines.append(
-                f"  row {item.row} (id {_show(id_by_label.get(item.row), 40)}): "
+                f"  row {item.row} (id {_clean(str(id_by_label.get(item.row)), 40)}): "
                 f"{_clean(str(item.column), 50)}: {_clean(str(item.message), 160)}"
             )
         if len(problems) > max_problems:
@@ -135,6 +179,8 @@ def format_results(
     results: pd.DataFrame, event_ids: pd.Series | None = None, *, limit: int = 50
 ) -> str:
     """A fixed-width table of the results: row, id, status, HTTP status, attempts, error.
+
+    Rows that did not succeed come first; ``skipped`` (unchanged) rows are only counted.
 
     Parameters
     ----------
@@ -170,8 +216,10 @@ def format_results(
                 "" if pd.isna(error) else _clean(str(error), 70),
             )
         )
-    # Problems are what the reader needs; list them first when the table is cut.
-    rows.sort(key=lambda r: r[2] in ("updated", "skipped"))
+    # Problems are what the reader needs: list them first; unchanged rows only as a count.
+    skipped = sum(r[2] == "skipped" for r in rows)
+    rows = [r for r in rows if r[2] != "skipped"]
+    rows.sort(key=lambda r: r[2] == "updated")
     header = ("row", "id", "status", "http", "tries", "error")
     shown = rows[:limit]
     widths = [max(len(r[i]) for r in [header, *shown]) for i in range(len(header))]
@@ -181,6 +229,8 @@ def format_results(
     ]
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more rows (see the results CSV)")
+    if skipped:
+        lines.append(f"({skipped} unchanged rows skipped, not listed)")
     return "\n".join(lines)
 
 
