@@ -260,7 +260,8 @@ def _window(sandbox: Sandbox, request: Request) -> tuple[int, datetime, datetime
         raise Reply(
             truto_error(400, "start_time and end_time must be ISO 8601 date-times")
         ) from None
-    return 0, start, end, params.get("calendar_id")
+    # Truto documents the filter as the object `calendar[id]`; `calendar_id` kept for old callers.
+    return 0, start, end, params.get("calendar[id]") or params.get("calendar_id")
 
 
 async def _list(
