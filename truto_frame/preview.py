@@ -144,6 +144,7 @@ class PlanPreview:
         self._thread: threading.Thread | None = None
         self._counts = {"done": 0, "failed": 0}
         self._last_draw = 0.0
+        self._cancelled = False
 
         summary = plan_summary(plan)
         self.summary = w.HTML(summary_html(summary))
@@ -196,8 +197,12 @@ class PlanPreview:
 
     # -- actions -------------------------------------------------------------------------
     def apply(self) -> None:
-        """Start sending the plan (what the Apply button does); returns at once."""
-        if not self._done.is_set():
+        """Start sending the plan (what the Apply button does); returns at once.
+
+        Does nothing after Cancel, while a run is going on, or once the plan has results (a
+        second click must not send the plan twice; use Retry failed).
+        """
+        if self._cancelled or not self._done.is_set() or self.plan.results is not None:
             return
         self.apply_button.disabled = True
         self._start(self.plan, None, self.plan.counts["send"])
@@ -218,6 +223,7 @@ class PlanPreview:
             self.status.value = "Stopping: requests on the wire finish, nothing new is sent…"
             return
         if self.plan.results is None:
+            self._cancelled = True
             self.apply_button.disabled = True
             self.cancel_button.disabled = True
             self.status.value = "<b>Cancelled.</b> Nothing was sent."
