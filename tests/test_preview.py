@@ -14,6 +14,7 @@ import pytest
 
 import truto_frame
 from truto_frame import NULL, InputError, build_plan
+from truto_frame.preview import PlanPreview, preview_widget
 from truto_frame.preview_html import (
     page_bounds,
     page_label,
@@ -26,9 +27,7 @@ from truto_frame.preview_html import (
 )
 from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID, SandboxConfig, create_app
 
-pytest.importorskip("ipywidgets")
-
-from truto_frame.preview import PlanPreview, preview_widget  # noqa: E402
+pytest.importorskip("ipywidgets")  # the notebook extra
 
 TOKEN = "sandbox-token"
 BASE = "http://sandbox"
