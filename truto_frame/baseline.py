@@ -35,7 +35,7 @@ import pydantic
 
 from .errors import InputError
 from .integrations import IntegrationRules
-from .schema import EventUpdate
+from .schema import EventUpdate, payload_from_model
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -107,8 +107,25 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[str, dict[str, Any]]:
         if event_id in lookup:
             raise InputError(f"event {event_id!r} appears twice in the baseline")
         event["id"] = event_id
-        lookup[event_id] = event
+        lookup[event_id] = _with_request_types(event)
     return lookup
+
+
+def _with_request_types(event: dict[str, Any]) -> dict[str, Any]:
+    # A baseline read back from CSV holds text ("False", "40.7142"); give its update fields the
+    # types a validated row has, so that equal values compare equal. A field that does not
+    # validate is kept as it is (it then differs, and the row's value is sent).
+    fields = {f: request_shape(f, event[f]) for f in _FIELD_MODELS if event.get(f) is not None}
+    try:
+        typed = payload_from_model(EventUpdate.model_validate(fields))
+    except pydantic.ValidationError:
+        typed = {}
+        for field, value in fields.items():
+            try:
+                typed.update(payload_from_model(EventUpdate.model_validate({field: value})))
+            except pydantic.ValidationError:
+                typed[field] = event[field]
+    return {**event, **typed}
 
 
 # --------------------------------------------------------------------------- schema shape
