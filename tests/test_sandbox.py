@@ -603,7 +603,9 @@ def test_rate_limit_parse_and_header() -> None:
 # -- faults -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["error_500", "error_502", "error_504", "remote_503"])
+@pytest.mark.parametrize(
+    "kind", ["error_500", "error_502", "error_504", "remote_503", "remote_429"]
+)
 def test_error_faults_change_nothing(kind: str) -> None:
     app = make_app()
     sandbox = app.state.sandbox
@@ -614,7 +616,9 @@ def test_error_faults_change_nothing(kind: str) -> None:
     assert response.status_code == status
     body = response.json()
     assert body["statusCode"] == status
-    assert body.get("truto_is_remote_error", False) is (kind == "remote_503")
+    assert body.get("truto_is_remote_error", False) is kind.startswith("remote_")
+    if kind == "remote_429":
+        assert response.headers["retry-after"] == "1"
     assert sandbox.get_event(GOOGLE_ACCOUNT_ID, event["id"])["title"] != "faulty"
     assert sandbox.requests[-1].fault == kind
     # The next request is not faulted.

@@ -142,6 +142,10 @@ async def _fault(sandbox: Sandbox, record: RecordedRequest, headers: dict[str, s
         response = remote_error(sandbox, account, 503, "The service is currently unavailable.")
         response.headers.update(headers)
         raise Reply(response)
+    if kind == "remote_429":
+        response = remote_error(sandbox, account, 429, "Rate Limit Exceeded")
+        response.headers.update({**headers, "retry-after": "1"})
+        raise Reply(response)
     status = int(kind.removeprefix("error_"))
     raise Reply(truto_error(status, _FAULT_MESSAGES[status], headers=headers))
 

@@ -13,6 +13,7 @@ Fault kinds:
 =============  ==================================================================
 ``error_500``  Truto answers 500 (also ``error_502``, ``error_504``); nothing stored
 ``remote_503`` the provider answers 503 (``truto_is_remote_error``); nothing stored
+``remote_429`` the provider's own rate limit: 429, ``Retry-After: 1``, remote error
 ``drop``       the connection drops before anything is stored
 ``drop_after`` the update is stored, then the connection drops (proves idempotency)
 =============  ==================================================================
@@ -37,12 +38,15 @@ __all__ = [
     "RateLimiter",
 ]
 
-FaultKind = Literal["error_500", "error_502", "error_504", "remote_503", "drop", "drop_after"]
+FaultKind = Literal[
+    "error_500", "error_502", "error_504", "remote_503", "remote_429", "drop", "drop_after"
+]
 FAULT_KINDS: tuple[str, ...] = (
     "error_500",
     "error_502",
     "error_504",
     "remote_503",
+    "remote_429",
     "drop",
     "drop_after",
 )
@@ -146,6 +150,8 @@ class FaultConfig:
         Share of requests answered 500, 502 or 504 (equally often).
     remote_503_rate : float
         Share answered with a provider 503 (``truto_is_remote_error: true``).
+    remote_429_rate : float
+        Share answered with the provider's own 429 (``Retry-After: 1``).
     drop_rate : float
         Share whose connection drops before anything is stored.
     drop_after_rate : float
@@ -160,6 +166,7 @@ class FaultConfig:
 
     error_rate: float = 0.0
     remote_503_rate: float = 0.0
+    remote_429_rate: float = 0.0
     drop_rate: float = 0.0
     drop_after_rate: float = 0.0
     latency: float = 0.0
@@ -167,7 +174,13 @@ class FaultConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        rates = [self.error_rate, self.remote_503_rate, self.drop_rate, self.drop_after_rate]
+        rates = [
+            self.error_rate,
+            self.remote_503_rate,
+            self.remote_429_rate,
+            self.drop_rate,
+            self.drop_after_rate,
+        ]
         if any(r < 0 for r in rates) or sum(rates) > 1:
             raise ValueError("fault rates must be >= 0 and add up to at most 1")
         if self.latency < 0 or self.latency_jitter < 0:
@@ -234,6 +247,7 @@ class FaultInjector:
         for kind, rate in (
             ("error", config.error_rate),
             ("remote_503", config.remote_503_rate),
+            ("remote_429", config.remote_429_rate),
             ("drop", config.drop_rate),
             ("drop_after", config.drop_after_rate),
         ):

@@ -238,12 +238,13 @@ def provider_error(integration: str, status: int, message: str) -> dict[str, Any
     integration : str
         The account's integration name.
     status : int
-        404, 400 or 503.
+        404, 400, 429 or 503.
     message : str
         The provider's message.
     """
     if is_google_family(integration):
-        reason = {404: "notFound", 400: "invalid", 503: "backendError"}.get(status, "error")
+        reasons = {404: "notFound", 400: "invalid", 429: "rateLimitExceeded", 503: "backendError"}
+        reason = reasons.get(status, "error")
         return {
             "error": {
                 "errors": [{"domain": "global", "reason": reason, "message": message}],
@@ -254,6 +255,7 @@ def provider_error(integration: str, status: int, message: str) -> dict[str, Any
     code = {
         404: "ErrorItemNotFound",
         400: "ErrorInvalidRequest",
+        429: "ApplicationThrottled",
         503: "ServiceUnavailable",
     }.get(status, "ErrorInternalServerError")
     return {"error": {"code": code, "message": message}}

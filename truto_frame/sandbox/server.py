@@ -211,6 +211,7 @@ def build_arg_parser(parser: argparse.ArgumentParser | None = None) -> argparse.
     add("--latency-jitter", type=float, default=0.0, help="extra random seconds, at most")
     add("--error-rate", type=float, default=0.0, help="share of 500/502/504 answers")
     add("--remote-503-rate", type=float, default=0.0, help="share of provider 503 answers")
+    add("--remote-429-rate", type=float, default=0.0, help="share of provider 429 answers")
     add("--drop-rate", type=float, default=0.0, help="share of dropped connections")
     add("--drop-after-rate", type=float, default=0.0, help="share stored, then dropped")
     add("--events-per-account", type=int, default=30, help="seeded events per account")
@@ -227,6 +228,7 @@ def config_from_args(namespace: argparse.Namespace) -> SandboxConfig:
     faults = FaultConfig(
         error_rate=namespace.error_rate,
         remote_503_rate=namespace.remote_503_rate,
+        remote_429_rate=namespace.remote_429_rate,
         drop_rate=namespace.drop_rate,
         drop_after_rate=namespace.drop_after_rate,
         latency=namespace.latency,
