@@ -81,7 +81,7 @@ def run(
 def call(
     app: Any, method: str, path: str, token: str | None = TOKEN, **kwargs: Any
 ) -> httpx.Response:
-    return run(app, lambda c: c.request(method, path, **kwargs), token)  # type: ignore[no-any-return]
+    return run(app, lambda c: c.request(method, path, **kwargs), token)
 
 
 def event_path(event_id: str) -> str:

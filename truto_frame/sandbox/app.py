@@ -284,7 +284,7 @@ async def _list(
         return truto_error(400, "limit must be an integer from 1 to 1000")
     offset, start, end, calendar_id = _window(sandbox, request)
     await _fault(sandbox, record, headers)
-    found = sandbox.store.list(account, start, end, calendar_id)
+    found = sandbox.store.in_window(account, start, end, calendar_id)
     page = found[offset : offset + limit]
     more = offset + limit < len(found)
     cursor = _cursor(offset + limit, start, end, calendar_id) if more else None

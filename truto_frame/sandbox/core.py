@@ -110,7 +110,7 @@ class Sandbox:
         self._account_limiter = RateLimiter(limits[0]) if limits[0] else None
         self._token_limiter = RateLimiter(limits[1]) if limits[1] else None
         self.requests: list[RecordedRequest] = []
-        """Every request received, oldest first."""
+        """Every request to the unified API (``/unified/...``), oldest first."""
         self.counters: dict[str, Counter[str]] = {}
         """Per account: ``requests``, ``rate_limited``, ``updated``, ``faults``, ``replayed``."""
         self._answers: dict[tuple[str, str], StoredAnswer] = {}

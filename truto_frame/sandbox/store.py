@@ -171,7 +171,7 @@ class EventStore:
         primary = calendars_for(account, self._accounts[account])[0]["id"]
         return calendar_id == own or (calendar_id == "primary" and own == primary)
 
-    def list(
+    def in_window(
         self,
         account: str,
         start: datetime,
