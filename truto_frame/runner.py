@@ -1,0 +1,433 @@
+"""Concurrent execution of PATCH jobs: every job gets exactly one result.
+
+:func:`run_jobs` runs at most ``concurrency`` requests at a time through one
+:class:`~truto_frame.client.TrutoClient`. Workers pick the next job round-robin across
+integrated accounts, preferring an account whose rate budget has room, so that one throttled
+account never holds every worker while others wait. When Truto answers its own 503 (the
+account is blocked) the account's remaining jobs fail at once, unsent.
+
+Stopping: set ``cancel_event`` or cancel the task running :func:`run_jobs` (Ctrl-C through
+:func:`run_sync`). No new request starts; requests on the wire finish and keep their result;
+jobs waiting for a rate slot or a retry stop at once. A second cancellation abandons the
+requests on the wire too. Jobs never sent come back with ``outcome="cancelled"`` and
+``attempts=0``.
+
+:func:`run_sync` runs a coroutine from sync code, a Jupyter cell included, on a private event
+loop in a worker thread (no ``nest_asyncio``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Coroutine, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from .client import CallResult
+from .options import RequestOptions
+
+if TYPE_CHECKING:
+    from .client import TrutoClient
+
+__all__ = ["Job", "run_jobs", "run_sync"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PATCH to send.
+
+    Parameters
+    ----------
+    key : hashable
+        The caller's handle for the result (e.g. the row position); unique within a run.
+    event_id : str
+        The event id.
+    integrated_account_id : str
+        The account the event belongs to.
+    payload : mapping
+        The JSON body.
+    idempotency_key : str, optional
+        ``Idempotency-Key``; derived from the id and payload when omitted.
+    """
+
+    key: Hashable
+    event_id: str
+    integrated_account_id: str
+    payload: Mapping[str, Any]
+    idempotency_key: str | None = None
+
+
+class _Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class _Running:
+    """What one worker is doing, so a stop can tell waiting from sending."""
+
+    __slots__ = ("job", "last_failure", "sending", "task")
+
+    def __init__(self, job: Job, task: asyncio.Task[Any] | None) -> None:
+        self.job = job
+        self.task = task
+        self.sending = False
+        self.last_failure: CallResult | None = None
+
+
+class _Progress:
+    """Counts and an optional tqdm bar (imported only when shown)."""
+
+    def __init__(self, total: int, show: bool | None) -> None:
+        self.done = self.failed = self.retrying = 0
+        self.bar: Any = None
+        if show is None:
+            # A bar where someone watches: a terminal or a notebook; never into captured output.
+            show = total > 0 and ("ipykernel" in sys.modules or sys.stderr.isatty())
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit="row", desc="PATCH", file=sys.stderr, leave=True)
+
+    def update(self, landed: int = 0) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix(
+                done=self.done, failed=self.failed, retrying=self.retrying, refresh=False
+            )
+            self.bar.update(landed)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.update()
+            self.bar.close()
+
+
+def _cancelled(job: Job, error: str) -> CallResult:
+    return CallResult(False, None, None, error, 0, "cancelled")
+
+
+async def run_jobs(
+    client: TrutoClient,
+    jobs: Iterable[Job],
+    options: RequestOptions | None = None,
+    concurrency: int = 16,
+    on_result: Callable[[Job, CallResult], object] | None = None,
+    progress: bool | None = None,
+    cancel_event: _Flag | None = None,
+) -> dict[Hashable, CallResult]:
+    """Send every job, at most ``concurrency`` at a time; one result per job key.
+
+    Parameters
+    ----------
+    client : TrutoClient
+        The client (its pacer and retry policy apply to every request).
+    jobs : iterable of Job
+        The PATCHes; keys must be unique.
+    options : RequestOptions, optional
+        Query options shared by every request.
+    concurrency : int
+        Requests in flight at most.
+    on_result : callable, optional
+        Called as ``on_result(job, result)`` as each result lands (e.g.
+        :meth:`truto_frame.journal.Journal.record`). If it raises, the run stops like a
+        cancellation and the error is raised after the in-flight requests finished.
+    progress : bool or None
+        Show a tqdm bar (done / failed / retrying, rate) on stderr; ``None``: only when
+        stderr is a terminal or in a notebook.
+    cancel_event : asyncio.Event or threading.Event, optional
+        Set it to stop the run (see the module docstring).
+
+    Returns
+    -------
+    dict
+        ``{job.key: CallResult}`` for every job, in job order, never-sent ones included
+        (``outcome`` ``"cancelled"``; ``"account_blocked"`` for an account blocked by Truto).
+
+    Raises
+    ------
+    ValueError
+        When two jobs share a key or ``concurrency`` is below 1.
+    """
+    job_list = list(jobs)
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    results: dict[Hashable, CallResult] = {}
+    queues: dict[str, deque[Job]] = {}
+    for job in job_list:
+        if job.key in results:
+            raise ValueError(f"duplicate job key {job.key!r}: every job needs its own key")
+        results[job.key] = _cancelled(job, "not sent: the run was stopped")
+        queues.setdefault(job.integrated_account_id, deque()).append(job)
+    landed: set[Hashable] = set()
+    ring = deque(queues)
+    running: dict[int, _Running] = {}
+    stopping = False
+    callback_error: list[BaseException] = []
+    bar = _Progress(len(job_list), progress)
+    pacer = client.pacer
+
+    def next_job() -> Job | None:
+        # Round-robin over accounts with work left, first one with room in its budget.
+        best: str | None = None
+        best_delay = float("inf")
+        for _ in range(len(ring)):
+            account = ring[0]
+            ring.rotate(-1)
+            delay = pacer.delay(account)
+            if delay <= 0:
+                best = account
+                break
+            if delay < best_delay:
+                best, best_delay = account, delay
+        if best is None:
+            return None
+        queue = queues[best]
+        job = queue.popleft()
+        if not queue:
+            del queues[best]
+            ring.remove(best)
+        return job
+
+    def land(job: Job, result: CallResult) -> None:
+        nonlocal stopping
+        results[job.key] = result
+        landed.add(job.key)
+        if result.ok:
+            bar.done += 1
+        else:
+            bar.failed += 1
+        if result.outcome == "account_blocked":
+            block(job.integrated_account_id, result)
+        if on_result is not None:
+            try:
+                on_result(job, result)
+            except Exception as exc:  # e.g. the journal's disk is full: stop, report later
+                callback_error.append(exc)
+                stop()
+        bar.update(1)
+
+    def block(account: str, cause: CallResult) -> None:
+        queue = queues.pop(account, None)
+        if queue is None:
+            return
+        ring.remove(account)
+        message = (
+            f"not sent: integrated account {account} is blocked by Truto "
+            f"(another row got {cause.error})"
+        )
+        for job in queue:
+            land(job, CallResult(False, None, None, message, 0, "account_blocked"))
+
+    def stop() -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        for state in running.values():
+            if not state.sending and state.task is not None:
+                state.task.cancel()  # waiting for a rate slot or a retry: stop now
+
+    def stopped() -> bool:
+        if not stopping and cancel_event is not None and cancel_event.is_set():
+            stop()
+        return stopping
+
+    async def worker(slot: int) -> None:
+        while not stopped():
+            job = next_job()
+            if job is None:
+                return
+            state = _Running(job, asyncio.current_task())
+            running[slot] = state
+
+            def on_send(attempt: int, state: _Running = state) -> None:
+                state.sending = True
+
+            def on_retry(failure: CallResult, state: _Running = state) -> None:
+                state.sending = False
+                if state.last_failure is None:
+                    bar.retrying += 1
+                state.last_failure = failure
+                if stopped():
+                    raise asyncio.CancelledError  # stop instead of waiting to retry
+
+            try:
+                result = await client.update_event(
+                    job.event_id,
+                    job.integrated_account_id,
+                    job.payload,
+                    options,
+                    job.idempotency_key,
+                    on_retry=on_retry,
+                    on_send=on_send,
+                )
+            except asyncio.CancelledError:
+                result = _interrupted(state)
+                land(job, result)
+                return
+            except Exception as exc:  # a bug must not lose the row
+                result = CallResult(
+                    False, None, None, f"internal error: {type(exc).__name__}: {exc}", 0, "failed"
+                )
+            finally:
+                running.pop(slot, None)
+                if state.last_failure is not None:
+                    bar.retrying -= 1
+            land(job, result)
+
+    tasks = [asyncio.ensure_future(worker(slot)) for slot in range(min(concurrency, len(job_list)))]
+    watcher = asyncio.ensure_future(_watch(cancel_event, stop)) if cancel_event else None
+    try:
+        await _wait_all(tasks, stop)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        bar.close()
+    if callback_error:
+        raise callback_error[0]
+    return results
+
+
+async def _watch(flag: _Flag, stop: Callable[[], None]) -> None:
+    """Stop promptly when the flag is set, even while every worker waits for a rate slot."""
+    if isinstance(flag, asyncio.Event):
+        await flag.wait()
+    else:  # a threading.Event, set from another thread: poll it
+        while not flag.is_set():
+            await asyncio.sleep(0.05)
+    stop()
+
+
+def _interrupted(state: _Running) -> CallResult:
+    if state.sending:
+        return CallResult(
+            False,
+            None,
+            None,
+            "interrupted while the request was on the wire: it may or may not have been applied",
+            state.last_failure.attempts + 1 if state.last_failure else 1,
+            "failed",
+        )
+    if state.last_failure is not None:
+        last = state.last_failure
+        error = f"{last.error} (run stopped before retrying)"
+        return CallResult(False, last.http_status, last.body, error, last.attempts, "failed")
+    return _cancelled(state.job, "not sent: the run was stopped")
+
+
+async def _wait_all(tasks: list[asyncio.Task[None]], stop: Callable[[], None]) -> None:
+    """Wait for the workers; a cancellation stops them gracefully, a second one abruptly."""
+    if not tasks:
+        return
+    try:
+        # asyncio.wait, unlike gather, does not cancel the workers when we are cancelled.
+        await asyncio.wait(tasks)
+        return
+    except asyncio.CancelledError:
+        stop()
+        _uncancel()
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        _uncancel()
+
+
+def _uncancel() -> None:
+    # Python 3.11+: we handled the cancellation by returning results; clear the request so
+    # enclosing timeouts and task groups see a normal completion.
+    task = asyncio.current_task()
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, inside Jupyter's running loop too.
+
+    The coroutine runs on a new private event loop in a worker thread, with the caller's
+    context variables; the calling thread waits. Ctrl-C (``KeyboardInterrupt``) cancels the
+    coroutine's task: :func:`run_jobs` then stops gracefully and its results are returned
+    normally; if the coroutine ends cancelled, ``KeyboardInterrupt`` is raised. A third Ctrl-C
+    stops waiting and raises at once.
+
+    Parameters
+    ----------
+    coro : coroutine
+        What to run.
+
+    Returns
+    -------
+    Any
+        The coroutine's result; its exception is raised as is.
+    """
+    loop = asyncio.new_event_loop()
+    outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+    started = threading.Event()
+    holder: list[asyncio.Task[T]] = []
+
+    def main() -> None:
+        try:
+            asyncio.set_event_loop(loop)
+            task = loop.create_task(coro)
+            holder.append(task)
+            started.set()
+            try:
+                outcome.set_result(loop.run_until_complete(task))
+            except BaseException as exc:
+                outcome.set_exception(exc)
+        finally:
+            started.set()
+            _close_loop(loop)
+
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(main,), name="truto-frame-loop")
+    thread.daemon = True
+    launched = False
+    interrupts = 0
+    while True:
+        try:
+            if not launched:  # inside the try: a Ctrl-C right after the start is handled too
+                launched = True
+                thread.start()
+            # A timeout keeps the wait interruptible by Ctrl-C on every platform.
+            value = outcome.result(timeout=0.25)
+        except concurrent.futures.TimeoutError:
+            continue
+        except KeyboardInterrupt:
+            interrupts += 1
+            if interrupts >= 3:
+                raise
+            started.wait()
+            if holder:
+                loop.call_soon_threadsafe(holder[0].cancel)
+            continue
+        except asyncio.CancelledError:
+            thread.join()
+            if interrupts:
+                raise KeyboardInterrupt from None
+            raise
+        thread.join()
+        return value
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    # What asyncio.run does on exit: cancel leftovers, finish async generators, close.
+    try:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
