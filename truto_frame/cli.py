@@ -191,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--ignore-remote-data", action="store_true", help="truto_ignore_remote_data=true"
     )
     _add_response_options(up)
-    up.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    up.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: one on stderr when it is a terminal)",
+    )
 
     rd = sub.add_parser(
         "read-events",
@@ -303,7 +307,9 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         if not _confirm(f"Send {counts['send']} updates to {where}?"):
             print("Cancelled: nothing was sent.", file=out)
             return EXIT_FAILED
-    results = plan.apply(progress=not args.no_progress, journal=args.journal, transport=transport)
+    results = plan.apply(
+        progress=False if args.no_progress else None, journal=args.journal, transport=transport
+    )
     print(format_results(results, plan.event_ids), file=out)
     if args.results:
         write_csv(results_csv_frame(df, results), args.results)

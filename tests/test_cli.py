@@ -1,0 +1,422 @@
+"""The ``truto-frame`` command line, called in process: exit codes, output, files, the sandbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from truto_frame.cli import main, read_csv_text
+from truto_frame.sandbox import (
+    GOOGLECALENDAR_ACCOUNT_ID,
+    OUTLOOK_ACCOUNT_ID,
+    SandboxConfig,
+    create_app,
+    running_server,
+)
+
+SECRET = "tok-3f9a-very-secret"
+ACCOUNT = OUTLOOK_ACCOUNT_ID
+
+
+@pytest.fixture
+def app():  # type: ignore[no-untyped-def]
+    return create_app(SandboxConfig(token=SECRET))
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, app) -> httpx.ASGITransport:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TRUTO_API_TOKEN", SECRET)
+    monkeypatch.setenv("TRUTO_API_BASE_URL", "http://sandbox.test")
+    return httpx.ASGITransport(app=app)
+
+
+class _Terminal(io.StringIO):
+    """A standard input that is a terminal, holding the user's answer."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _events(app, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    sandbox = app.state.sandbox
+    ids = sandbox.event_ids(ACCOUNT)[:n]
+    return [(i, sandbox.get_event(ACCOUNT, i)["calendar"]["id"]) for i in ids]
+
+
+def _patches(app) -> list:  # type: ignore[no-untyped-def]
+    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+
+
+def _no_secret(*texts: str) -> None:
+    for text in texts:
+        assert SECRET not in text
+
+
+def _one_line_error(err: str, *fragments: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+# --------------------------------------------------------------------------- update-events
+
+
+def test_update_over_http_writes_one_result_row_per_input_row(
+    app, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TRUTO_API_TOKEN", SECRET)
+    (a, cal_a), (b, cal_b), (c, cal_c) = _events(app, 3)
+    source = _write(
+        tmp_path / "edits.csv",
+        [
+            {"id": a, "calendar.id": cal_a, "title": "None", "notes": "keep me"},
+            {"id": "AAMkAD/no+such=event", "calendar.id": cal_a, "title": "Ghost", "notes": ""},
+            {"id": b, "calendar.id": cal_b, "title": "", "status": "postponed", "notes": "x"},
+            {"id": c, "calendar.id": cal_c, "title": "Retro", "notes": ""},
+        ],
+    )
+    out = tmp_path / "results.csv"
+    with running_server(app=app) as url:
+        code = main(
+            [
+                "update-events",
+                str(source),
+                "--integrated-account-id",
+                ACCOUNT,
+                "--base-url",
+                url,
+                "--yes",
+                "--results",
+                str(out),
+                "--no-progress",
+            ]
+        )
+    captured = capsys.readouterr()
+    assert code == 1  # one row failed (404) and one is invalid
+    results = read_csv_text(str(out))
+    original = read_csv_text(str(source))
+    assert len(results) == len(original)
+    assert results["id"].tolist() == original["id"].tolist()
+    assert results["notes"].tolist() == original["notes"].tolist()
+    assert results["result_status"].tolist() == ["updated", "failed", "invalid", "updated"]
+    assert results.loc[3, "result_http_status"] == "404"
+    assert pd.isna(results.loc[4, "result_http_status"])
+    assert "status" in results.loc[4, "result_error"]
+    assert results.loc[4, "result_attempts"] == "0"
+    response = json.loads(results.loc[2, "result_response"])
+    assert response["title"] == "None"  # the text "None" is a title, not a missing value
+    assert app.state.sandbox.get_event(ACCOUNT, a)["title"] == "None"
+    assert "2 updated, 1 failed, 1 invalid (of 4 rows)" in captured.out
+    _no_secret(captured.out, captured.err, out.read_text())
+
+
+def test_all_rows_updated_exits_zero(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (a, cal_a), (b, cal_b) = _events(app, 2)
+    source = _write(
+        tmp_path / "ok.csv",
+        [
+            {"id": a, "calendar.id": cal_a, "title": "Board review"},
+            {"id": b, "calendar.id": cal_b, "title": "Sprint demo"},
+        ],
+    )
+    code = main(
+        ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"], transport=env
+    )
+    assert code == 0
+    assert len(_patches(app)) == 2
+    assert "2 updated (of 2 rows)" in capsys.readouterr().out
+
+
+def test_null_and_json_cells(app, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (a, cal_a), (b, cal_b) = _events(app, 2)
+    attendees = [
+        {"person": {"name": "Ana", "emails": [{"email": "ana@example.com"}]}, "is_optional": True}
+    ]
+    before_b = app.state.sandbox.get_event(ACCOUNT, b)
+    source = _write(
+        tmp_path / "cells.csv",
+        [
+            {
+                "id": a,
+                "calendar.id": cal_a,
+                "description": "<NULL>",
+                "attendees": json.dumps(attendees),
+                "location": "",
+            },
+            {
+                "id": b,
+                "calendar.id": cal_b,
+                "description": "",
+                "attendees": "",
+                "location": json.dumps({"name": "Room 7", "address": {"city": "Porto"}}),
+            },
+        ],
+    )
+    code = main(
+        ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"], transport=env
+    )
+    assert code == 0
+    bodies = {r.event_id: r.body for r in _patches(app)}
+    assert bodies[a]["description"] is None  # <NULL> clears
+    assert bodies[a]["attendees"] == attendees  # JSON text is the whole list
+    assert "location" not in bodies[a]  # empty: unchanged
+    assert "description" not in bodies[b] and "attendees" not in bodies[b]
+    assert bodies[b]["location"] == {"name": "Room 7", "address": {"city": "Porto"}}
+    after_a = app.state.sandbox.get_event(ACCOUNT, a)
+    assert after_a["description"] is None
+    assert [x["person"]["emails"][0]["email"] for x in after_a["attendees"]] == ["ana@example.com"]
+    assert app.state.sandbox.get_event(ACCOUNT, b)["description"] == before_b["description"]
+
+
+def test_dry_run_sends_nothing(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (a, cal_a), (b, _) = _events(app, 2)
+    source = _write(
+        tmp_path / "dry.csv",
+        [
+            {"id": a, "calendar.id": cal_a, "title": "Planned", "tittle": "typo"},
+            {"id": b, "calendar.id": "", "title": "No calendar"},
+        ],
+    )
+    code = main(
+        ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"],
+        transport=env,
+    )
+    out = capsys.readouterr().out
+    assert code == 1  # a dry run is a check: an invalid row makes it fail
+    assert app.state.sandbox.requests == []
+    assert "1 to send, 1 invalid" in out
+    assert "tittle" in out and "did you mean 'title'" in out
+    assert "row 3" in out and "calendar" in out  # spreadsheet numbering: header is row 1
+    assert 'title = "Planned"' in out
+    assert "Dry run: nothing was sent." in out
+
+
+def test_dry_run_needs_no_token(app, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("TRUTO_API_TOKEN", raising=False)
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(tmp_path / "dry.csv", [{"id": a, "calendar.id": cal_a, "title": "T"}])
+    code = main(["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"])
+    assert code == 0
+    assert "1 to send" in capsys.readouterr().out
+
+
+def test_baseline_from_read_events_sends_only_the_change(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    events_csv = tmp_path / "events.csv"
+    code = main(
+        ["read-events", "--integrated-account-id", ACCOUNT, "-o", str(events_csv)], transport=env
+    )
+    assert code == 0
+    events = read_csv_text(str(events_csv))
+    assert len(events) == 30
+    edited = events.copy()
+    edited.loc[edited.index[0], "title"] = "Only this changes"
+    edits_csv = tmp_path / "edits.csv"
+    edited.to_csv(edits_csv, index=False)
+    app.state.sandbox.requests.clear()
+    code = main(
+        [
+            "update-events",
+            str(edits_csv),
+            "--integrated-account-id",
+            ACCOUNT,
+            "--baseline",
+            str(events_csv),
+            "--integration",
+            "outlookcalendar",
+            "--yes",
+        ],
+        transport=env,
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    patches = _patches(app)
+    assert len(patches) == 1
+    assert patches[0].body["title"] == "Only this changes"
+    assert set(patches[0].body) == {"title", "calendar"}  # calendar: required on every update
+    assert "1 updated, 29 skipped (of 30 rows)" in out
+
+
+def test_journal_resumes_without_sending_again(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (a, cal_a), (b, cal_b) = _events(app, 2)
+    source = _write(
+        tmp_path / "j.csv",
+        [
+            {"id": a, "calendar.id": cal_a, "title": "J1"},
+            {"id": b, "calendar.id": cal_b, "title": "J2"},
+        ],
+    )
+    journal = tmp_path / "run.jsonl"
+    argv = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"]
+    assert main([*argv, "--journal", str(journal)], transport=env) == 0
+    assert len(_patches(app)) == 2
+    results = tmp_path / "again.csv"
+    assert main([*argv, "--journal", str(journal), "--results", str(results)], transport=env) == 0
+    assert len(_patches(app)) == 2  # nothing sent the second time
+    again = read_csv_text(str(results))
+    assert again["result_status"].tolist() == ["updated", "updated"]
+    assert again["result_attempts"].tolist() == ["0", "0"]
+
+
+def test_no_terminal_and_no_yes_refuses(app, env, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(tmp_path / "e.csv", [{"id": a, "calendar.id": cal_a, "title": "T"}])
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # piped, not a terminal
+    code = main(["update-events", str(source), "--integrated-account-id", ACCOUNT], transport=env)
+    captured = capsys.readouterr()
+    assert code == 2
+    _one_line_error(captured.err, "--yes", "not a terminal")
+    assert app.state.sandbox.requests == []
+
+
+@pytest.mark.parametrize(("answer", "code", "sent"), [("y\n", 0, 1), ("n\n", 1, 0), ("\n", 1, 0)])
+def test_terminal_confirmation(app, env, tmp_path, monkeypatch, capsys, answer, code, sent) -> None:  # type: ignore[no-untyped-def]
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(tmp_path / "e.csv", [{"id": a, "calendar.id": cal_a, "title": "T"}])
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+    result = main(["update-events", str(source), "--integrated-account-id", ACCOUNT], transport=env)
+    captured = capsys.readouterr()
+    assert result == code
+    assert len(_patches(app)) == sent
+    assert "Send 1 updates to http://sandbox.test? [y/N]" in captured.err
+    _no_secret(captured.out, captured.err)
+
+
+# --------------------------------------------------------------------------- user mistakes
+
+
+def test_missing_file(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["update-events", "nope/edits.csv", "--integrated-account-id", ACCOUNT, "--yes"])
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, "no such file", "nope/edits.csv")
+
+
+def test_missing_id_column(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = _write(tmp_path / "noid.csv", [{"event_id": "x", "title": "T"}])
+    code = main(
+        ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"], transport=env
+    )
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, "'id' column")
+    assert app.state.sandbox.requests == []
+
+
+def test_missing_token(app, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("TRUTO_API_TOKEN", raising=False)
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(tmp_path / "e.csv", [{"id": a, "calendar.id": cal_a, "title": "T"}])
+    code = main(["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"])
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, "TRUTO_API_TOKEN", "--token")
+
+
+def test_unknown_option(capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["update-events", "x.csv", "--colour", "blue"])
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, "unrecognized arguments: --colour blue")
+
+
+def test_unknown_command_and_bad_number(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["frobnicate"]) == 2
+    _one_line_error(capsys.readouterr().err, "invalid choice")
+    assert main(["update-events", "x.csv", "--concurrency", "many"]) == 2
+    _one_line_error(capsys.readouterr().err, "--concurrency")
+
+
+def test_unreadable_csv(tmp_path, env, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"id,title\n\xff\xfe\x00bad,\x81\n")
+    assert main(["update-events", str(bad), "--integrated-account-id", ACCOUNT, "--yes"]) == 2
+    _one_line_error(capsys.readouterr().err, "cannot read the CSV file")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["update-events", str(empty), "--integrated-account-id", ACCOUNT, "--yes"]) == 2
+    _one_line_error(capsys.readouterr().err, "cannot read the CSV file")
+
+
+def test_help_and_version(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--help"]) == 0
+    assert "update-events" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert "truto-frame" in capsys.readouterr().out
+    assert main([]) == 2
+
+
+# --------------------------------------------------------------------------- read-events, sandbox
+
+
+def test_read_events_csv_has_json_and_null_cells(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "events.csv"
+    code = main(
+        [
+            "read-events",
+            "--integrated-account-id",
+            GOOGLECALENDAR_ACCOUNT_ID,
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--page-size",
+            "8",
+            "-o",
+            str(out),
+        ],
+        transport=env,
+    )
+    assert code == 0
+    assert "30 events written" in capsys.readouterr().err
+    text = read_csv_text(str(out))
+    assert "remote_data" not in text.columns  # left out unless --with-remote-data
+    assert (text["recurrence"] == "<NULL>").any()
+    master = text[text["recurrence[0]"].notna()]
+    assert master["recurrence[0]"].iloc[0].startswith("RRULE:")
+    assert text["start_time"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$").all()
+    gets = [r for r in app.state.sandbox.requests if r.method == "GET"]
+    assert len(gets) == 4 and dict(gets[0].query)["truto_ignore_remote_data"] == "true"
+
+
+def test_read_events_to_stdout_and_refused_read(app, env, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert main(["read-events", "--integrated-account-id", ACCOUNT], transport=env) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert len(frame) == 30
+    monkeypatch.setenv("TRUTO_API_TOKEN", "wrong-token")
+    assert main(["read-events", "--integrated-account-id", ACCOUNT], transport=env) == 1
+    _one_line_error(capsys.readouterr().err, "401")
+    assert main(["read-events"], transport=env) == 2
+    _one_line_error(capsys.readouterr().err, "--integrated-account-id")
+
+
+def test_sandbox_command_prints_what_to_use(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    served = {}
+
+    def fake_serve(host, port, config, *, log_level="info"):  # type: ignore[no-untyped-def]
+        served.update(host=host, port=port, config=config)
+
+    monkeypatch.setattr("truto_frame.sandbox.server.serve", fake_serve)
+    code = main(["sandbox", "--port", "9911", "--error-rate", "0.1", "--seed", "3"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert served["port"] == 9911 and served["config"].faults.error_rate == 0.1
+    assert "export TRUTO_API_BASE_URL=http://127.0.0.1:9911" in out
+    assert "export TRUTO_API_TOKEN=sandbox-token" in out
+    assert f"{GOOGLECALENDAR_ACCOUNT_ID}  googlecalendar" in out
+    assert "read-only" in out and "blocked" in out
+    assert main(["sandbox", "--error-rate", "2"]) == 2
+    _one_line_error(capsys.readouterr().err, "fault rates")
