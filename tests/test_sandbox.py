@@ -23,6 +23,7 @@ from truto_frame.sandbox import (
     SandboxConfig,
     create_app,
     running_server,
+    running_server_process,
 )
 from truto_frame.sandbox.faults import FaultInjector
 from truto_frame.sandbox.seed import seed_events
@@ -864,3 +865,16 @@ def test_over_real_http_with_uvicorn() -> None:
         )
         assert json.loads(streamed.content)["result"]
     assert sandbox.get_event(OUTLOOK_ACCOUNT_ID, event_id)["title"] == "over HTTP"
+
+
+def test_separate_process_takes_command_line_options() -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    query = {"integrated_account_id": GOOGLE_ACCOUNT_ID}
+    with (
+        running_server_process(["--account-limit", "2/60", "--token-limit", "none"]) as base_url,
+        httpx.Client(base_url=base_url, headers=headers) as client,
+    ):
+        codes = [client.get("/unified/calendar/events", params=query).status_code for _ in range(3)]
+        stats = client.get("/_sandbox/stats").json()
+    assert codes == [200, 200, 429]
+    assert stats["accounts"][GOOGLE_ACCOUNT_ID]["rate_limited"] == 1

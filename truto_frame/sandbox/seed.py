@@ -5,8 +5,9 @@ Every account gets about 30 events spread over a few days before and five weeks 
 recurring series (its master carries an RRULE, its instances carry Google-style
 ``<master>_20261201T090000Z`` ids on the Google family), an all-day event, cancelled, tentative
 and private ones, in several time zones. The same ``seed`` and ``anchor`` always give the same
-events. Outlook ids are long base64 strings (``AAMkAD...=``) containing ``/``, ``+`` and ``=``,
-as Microsoft Graph's are, so clients must percent-encode them as one path segment.
+events. Outlook ids are long base64 strings (``AAMkAD...==``) that end with ``=`` and mostly
+contain ``/`` and ``+``, as Microsoft Graph's do, so clients must percent-encode them as one
+path segment.
 """
 
 from __future__ import annotations
