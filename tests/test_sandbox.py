@@ -670,6 +670,22 @@ def test_drop_after_stores_and_idempotency_key_replays_without_reapplying() -> N
     assert sandbox.get_event(GOOGLE_ACCOUNT_ID, event["id"])["title"] == "once"
 
 
+def test_idempotency_keys_expire() -> None:
+    clock = FakeClock()
+    app = make_app(clock=clock, idempotency_ttl=60.0)
+    event = first_event(app, GOOGLE_ACCOUNT_ID)
+    query = {"integrated_account_id": GOOGLE_ACCOUNT_ID}
+    headers = {"Idempotency-Key": "k"}
+    path = event_path(event["id"])
+    call(app, "PATCH", path, params=query, json=google_body(event, title="A"), headers=headers)
+    clock.now += 61
+    response = call(
+        app, "PATCH", path, params=query, json=google_body(event, title="B"), headers=headers
+    )
+    assert response.status_code == 200 and response.json()["title"] == "B"
+    assert "idempotent-replayed" not in response.headers
+
+
 def test_latency_is_awaited_with_seeded_jitter() -> None:
     sleep = FakeSleep()
     app = make_app(sleep=sleep, faults=FaultConfig(latency=0.2, latency_jitter=0.1, seed=7))

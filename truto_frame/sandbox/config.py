@@ -63,6 +63,9 @@ class SandboxConfig:
         Fault rates, latency and their seed (switchable later through the ``Sandbox``).
     page_size : int
         Default ``limit`` of list requests.
+    idempotency_ttl : float
+        Seconds a successful answer stays remembered under its ``Idempotency-Key`` (24 h, as
+        common APIs keep them).
     clock : callable
         Monotonic seconds for rate-limit windows (inject a fake one in tests).
     sleep : callable
@@ -82,6 +85,7 @@ class SandboxConfig:
     token_limit: RateLimit | None = TRUTO_TOKEN_LIMIT
     faults: FaultConfig = NO_FAULTS
     page_size: int = 100
+    idempotency_ttl: float = 24 * 3600.0
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     now: Callable[[], datetime] = field(default=_utcnow, repr=False)

@@ -7,7 +7,8 @@ Idempotency: a PATCH that carries an ``Idempotency-Key`` header and succeeds is 
 account. The same key with the same request (event id, query and body) gets the stored
 answer again, with ``idempotent-replayed: true``, and is not applied a second time; the same key
 with a different request is refused with 422. Failed requests are not remembered, because they
-changed nothing and a retry must be able to run.
+changed nothing and a retry must be able to run. Answers are forgotten after
+``SandboxConfig.idempotency_ttl`` seconds (24 h by default).
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class StoredAnswer:
     status: int
     body: bytes
     media_type: str
+    at: float = 0.0
+    """When it was stored, on the sandbox clock."""
 
 
 class Sandbox:
@@ -213,9 +216,14 @@ class Sandbox:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def remembered(self, account_id: str, key: str) -> StoredAnswer | None:
-        """The answer stored for an idempotency key, if any."""
-        return self._answers.get((account_id, key))
+        """The answer stored for an idempotency key, if any and not expired."""
+        answer = self._answers.get((account_id, key))
+        if answer is not None and self.config.clock() - answer.at >= self.config.idempotency_ttl:
+            del self._answers[(account_id, key)]
+            return None
+        return answer
 
     def remember(self, account_id: str, key: str, answer: StoredAnswer) -> None:
-        """Store the answer of a successful idempotent request."""
-        self._answers[(account_id, key)] = answer
+        """Store the answer of a successful idempotent request, stamped with the clock."""
+        stamped = dataclasses.replace(answer, at=self.config.clock())
+        self._answers[(account_id, key)] = stamped
