@@ -521,6 +521,8 @@ def test_list_window_default_month_and_calendar_filter() -> None:
     filtered, _ = list_all(app, GOOGLE_ACCOUNT_ID, calendar_id=calendar_id, **WIDE)
     assert filtered and {e["calendar"]["id"] for e in filtered} == {calendar_id}
     assert len(filtered) < len(everything)
+    by_object, _ = list_all(app, GOOGLE_ACCOUNT_ID, **{"calendar[id]": calendar_id}, **WIDE)
+    assert by_object == filtered  # Truto's documented spelling, calendar[id]
 
 
 def test_list_rejects_bad_cursor_and_limit() -> None:
