@@ -7,9 +7,11 @@ problem per row. Nothing is sent until :meth:`EventUpdatePlan.apply`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 
 from ._types import MISSING
 from .errors import ConfigurationError, InputError
-from .flatten import normalize_cell, parse_column, unflatten_record
+from .flatten import normalize_cell, parse_column, unflatten_frame
 from .integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from .options import RequestOptions
 from .results import RowResult, results_frame
@@ -62,7 +64,9 @@ def _loc_to_column(loc: Sequence[str | int], columns: set[str]) -> tuple[str, st
     prefixes: list[str] = []
     text = ""
     for item in loc:
-        text = f"{text}[{item}]" if isinstance(item, int) else f"{text}.{item}" if text else str(item)
+        text = (
+            f"{text}[{item}]" if isinstance(item, int) else f"{text}.{item}" if text else str(item)
+        )
         prefixes.append(text)
     # The deepest prefix that is a real column of the frame is where the value came from.
     for prefix in reversed(prefixes):
@@ -192,7 +196,7 @@ class EventUpdatePlan:
         """Every validation problem, one row each: ``row``, ``column``, ``message``."""
         records = [
             (label, column, message)
-            for label, row in zip(self._index, self._row_problems)
+            for label, row in zip(self._index, self._row_problems, strict=True)
             for column, message in row
         ]
         return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
@@ -326,9 +330,7 @@ class EventUpdatePlan:
         """
         from .runner import run_sync
 
-        return run_sync(
-            self.apply_async(progress=progress, journal=journal, transport=transport)
-        )
+        return run_sync(self.apply_async(progress=progress, journal=journal, transport=transport))
 
     async def apply_async(
         self,
@@ -340,15 +342,13 @@ class EventUpdatePlan:
         """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
         from .sending import send_plan
 
-        results = await send_plan(
-            self, progress=progress, journal=journal, transport=transport
-        )
+        results = await send_plan(self, progress=progress, journal=journal, transport=transport)
         self.results = results
         return results
 
     def _row_results_before_sending(self) -> list[RowResult | None]:
         out: list[RowResult | None] = []
-        for status, problems in zip(self._statuses, self._row_problems):
+        for status, problems in zip(self._statuses, self._row_problems, strict=True):
             if status == "invalid":
                 message = "; ".join(f"{col}: {msg}" for col, msg in problems)
                 out.append(RowResult(status="invalid", error=message))
@@ -385,10 +385,27 @@ def _resolve_accounts(
             )
         if value is None:
             problems[i].append(
-                (ACCOUNT_COLUMN, "no integrated account: pass integrated_account_id= or fill the column")
+                (
+                    ACCOUNT_COLUMN,
+                    "no integrated account: pass integrated_account_id= or fill the column",
+                )
             )
         accounts.append(value)
     return accounts, problems
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Planning builds millions of small dicts and lists that all stay alive; the cyclic
+    # collector would rescan them again and again (measured: 2-3x the whole planning time on
+    # 100,000 rows). Nothing here makes reference cycles, so pause it and restore its state.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _token_or_none(token: str | None) -> str | None:
@@ -407,6 +424,95 @@ def _rules_for_account(
     if isinstance(integration, Mapping):
         return rules_for(integration.get(account) if account else None)
     return rules_for(integration)
+
+
+@dataclass
+class _RowsPlanned:
+    payloads: list[dict[str, Any] | None]
+    statuses: list[str]
+    unsupported: dict[str, set[str]]
+
+
+def _plan_rows(
+    df: pd.DataFrame,
+    body_columns: list[str],
+    event_ids: list[str | None],
+    accounts: list[str | None],
+    problems: list[list[tuple[str, str]]],
+    integration: str | Mapping[str, str] | None,
+    baseline_events: Mapping[str, dict[str, Any]] | None,
+) -> _RowsPlanned:
+    """Unflatten, validate and check every row; fills ``problems`` in place."""
+    column_set = set(body_columns)
+    payloads: list[dict[str, Any] | None] = []
+    statuses: list[str] = []
+    unsupported: dict[str, set[str]] = {}
+    # Column names are parsed once for the whole frame, not once per cell.
+    bodies, cell_problem_lists = unflatten_frame(df, body_columns)
+    seen_ids: dict[tuple[str | None, str], int] = {}
+    for i, body in enumerate(bodies):
+        row_problems = problems[i]
+        event_id = event_ids[i]
+        if event_id is None:
+            row_problems.append((ID_COLUMN, "no event id"))
+        else:
+            key = (accounts[i], event_id)
+            if key in seen_ids:
+                row_problems.append(
+                    (
+                        ID_COLUMN,
+                        f"event {event_id!r} also appears in row {df.index[seen_ids[key]]!r}",
+                    )
+                )
+            else:
+                seen_ids[key] = i
+        cell_problems = cell_problem_lists[i]
+        row_problems.extend(cell_problems)
+        payload: dict[str, Any] | None = None
+        if not cell_problems:
+            try:
+                payload = payload_from_model(EventUpdate.model_validate(body))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False, include_context=False):
+                    column, inner = _loc_to_column(err["loc"], column_set)
+                    where = f" (at {inner})" if inner else ""
+                    row_problems.append((column, f"{err['msg']}{where}"))
+        rules = _rules_for_account(accounts[i], integration)
+        skipped = False
+        if payload is not None and baseline_events is not None and event_id is not None:
+            from .baseline import diff_against_baseline
+
+            current = baseline_events.get(event_id)
+            if current is None:
+                # Diffing needs the current state; sending the row whole could undo edits the
+                # user never saw, so stop it with a clear note instead.
+                row_problems.append(
+                    (
+                        ID_COLUMN,
+                        f"event {event_id!r} is not in the baseline; read it again "
+                        "(read_events with a window that covers it) or plan without baseline=",
+                    )
+                )
+                payload = None
+            else:
+                payload = diff_against_baseline(payload, current, rules)
+                skipped = payload is None
+        if payload is not None:
+            for column, message in check_update_rules(payload, rules):
+                row_problems.append((column, message))
+            missing_fields = unsupported_fields(payload, rules)
+            if missing_fields:
+                unsupported.setdefault(rules.name, set()).update(missing_fields)
+        if row_problems:
+            payloads.append(None)
+            statuses.append("invalid")
+        elif skipped:
+            payloads.append(None)
+            statuses.append("skipped")
+        else:
+            payloads.append(payload)
+            statuses.append("send")
+    return _RowsPlanned(payloads, statuses, unsupported)
 
 
 def build_plan(
@@ -471,7 +577,9 @@ def build_plan(
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
     if ID_COLUMN not in df.columns:
-        raise InputError("the frame has no 'id' column: it must hold the id of each event to update")
+        raise InputError(
+            "the frame has no 'id' column: it must hold the id of each event to update"
+        )
     if df.columns.duplicated().any():
         dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise InputError(f"duplicate column names: {', '.join(dupes)}")
@@ -491,7 +599,6 @@ def build_plan(
             rules_for(name)
 
     body_columns, ignored = _classify_columns(list(df.columns))
-    column_set = set(body_columns)
     event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
@@ -501,71 +608,12 @@ def build_plan(
 
         baseline_events = baseline_lookup(baseline)
 
-    payloads: list[dict[str, Any] | None] = []
-    statuses: list[str] = []
+    with _gc_paused():
+        planned = _plan_rows(
+            df, body_columns, event_ids, accounts, problems, integration, baseline_events
+        )
+    payloads, statuses, unsupported = planned.payloads, planned.statuses, planned.unsupported
     warnings: list[str] = []
-    unsupported: dict[str, set[str]] = {}
-    records = df[body_columns].to_dict("records") if body_columns else [{}] * len(df)
-    seen_ids: dict[tuple[str | None, str], int] = {}
-    for i, cells in enumerate(records):
-        row_problems = problems[i]
-        event_id = event_ids[i]
-        if event_id is None:
-            row_problems.append((ID_COLUMN, "no event id"))
-        else:
-            key = (accounts[i], event_id)
-            if key in seen_ids:
-                row_problems.append(
-                    (ID_COLUMN, f"event {event_id!r} also appears in row {df.index[seen_ids[key]]!r}")
-                )
-            else:
-                seen_ids[key] = i
-        body, cell_problems = unflatten_record(cells)
-        row_problems.extend(cell_problems)
-        payload: dict[str, Any] | None = None
-        if not cell_problems:
-            try:
-                payload = payload_from_model(EventUpdate.model_validate(body))
-            except ValidationError as exc:
-                for err in exc.errors(include_url=False, include_context=False):
-                    column, inner = _loc_to_column(err["loc"], column_set)
-                    where = f" (at {inner})" if inner else ""
-                    row_problems.append((column, f"{err['msg']}{where}"))
-        rules = _rules_for_account(accounts[i], integration)
-        skipped = False
-        if payload is not None and baseline_events is not None and event_id is not None:
-            from .baseline import diff_against_baseline
-
-            current = baseline_events.get(event_id)
-            if current is None:
-                # Diffing needs the current state; sending the row whole could undo edits the
-                # user never saw, so stop it with a clear note instead.
-                row_problems.append(
-                    (
-                        ID_COLUMN,
-                        f"event {event_id!r} is not in the baseline; read it again "
-                        "(read_events with a window that covers it) or plan without baseline=",
-                    )
-                )
-                payload = None
-            else:
-                payload = diff_against_baseline(payload, current, rules)
-                skipped = payload is None
-        if payload is not None:
-            for column, message in check_update_rules(payload, rules):
-                row_problems.append((column, message))
-            missing_fields = unsupported_fields(payload, rules)
-            if missing_fields:
-                unsupported.setdefault(rules.name, set()).update(missing_fields)
-        if row_problems:
-            payloads.append(None)
-            statuses.append("invalid")
-        elif skipped:
-            payloads.append(None)
-            statuses.append("skipped")
-        else:
-            payloads.append(payload)
-            statuses.append("send")
     for name, fields in sorted(unsupported.items()):
         warnings.append(f"{name} ignores these fields: {', '.join(sorted(fields))}")
     if send_notifications is not None and isinstance(integration, (str, Mapping)):
