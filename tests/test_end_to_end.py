@@ -41,7 +41,9 @@ def test_main_job_over_http(sandbox_url) -> None:  # type: ignore[no-untyped-def
             "attendees": [
                 np.nan,
                 np.nan,
-                json.dumps([{"person": {"emails": [{"email": "bo@example.com"}]}, "is_optional": True}]),
+                json.dumps(
+                    [{"person": {"emails": [{"email": "bo@example.com"}]}, "is_optional": True}]
+                ),
                 np.nan,
                 np.nan,
                 np.nan,
@@ -69,7 +71,14 @@ def test_main_job_over_http(sandbox_url) -> None:  # type: ignore[no-untyped-def
     results = plan.apply(progress=False)
 
     assert results.index.equals(df.index)
-    assert results["status"].tolist() == ["updated", "updated", "updated", "updated", "failed", "invalid"]
+    assert results["status"].tolist() == [
+        "updated",
+        "updated",
+        "updated",
+        "updated",
+        "failed",
+        "invalid",
+    ]
     assert results.loc[99, "http_status"] == 404
     assert "404" in results.loc[99, "error"]
     assert pd.isna(results.loc[5, "http_status"]) and results.loc[5, "attempts"] == 0
@@ -103,5 +112,7 @@ def test_main_job_over_http(sandbox_url) -> None:  # type: ignore[no-untyped-def
     assert second["description"] is None
     assert second["title"] == before_untouched["title"]  # NaN left the title alone
     third = sandbox.get_event(OUTLOOK_ACCOUNT_ID, ids[2])
-    assert third["attendees"] == [{"person": {"emails": [{"email": "bo@example.com"}]}, "is_optional": True}]
+    assert third["attendees"] == [
+        {"person": {"emails": [{"email": "bo@example.com"}]}, "is_optional": True}
+    ]
     assert "remote_data" not in results.loc[40, "response"]

@@ -12,7 +12,11 @@ from truto_frame.integrations import (
 )
 
 CAL = {"calendar": {"id": "primary"}}
-TIMES = {"start_time": "2026-12-01T09:00:00Z", "end_time": "2026-12-01T10:00:00Z", "timezone": "UTC"}
+TIMES = {
+    "start_time": "2026-12-01T09:00:00Z",
+    "end_time": "2026-12-01T10:00:00Z",
+    "timezone": "UTC",
+}
 
 
 def fields(problems: list[tuple[str, str]]) -> set[str]:
@@ -26,7 +30,11 @@ def test_table_covers_the_three_calendar_integrations() -> None:
 @pytest.mark.parametrize("name", ["google", "googlecalendar"])
 def test_google_family_requires_calendar_and_times(name: str) -> None:
     rules = rules_for(name)
-    assert fields(check_update_rules({"title": "x"}, rules)) == {"calendar", "start_time", "end_time"}
+    assert fields(check_update_rules({"title": "x"}, rules)) == {
+        "calendar",
+        "start_time",
+        "end_time",
+    }
     assert check_update_rules({"title": "x", **CAL, **TIMES}, rules) == []
 
 
@@ -52,7 +60,9 @@ def test_start_end_timezone_go_together() -> None:
 
 
 def test_calendar_needs_an_id() -> None:
-    assert fields(check_update_rules({"calendar": {"name": "Team"}}, rules_for(None))) == {"calendar.id"}
+    assert fields(check_update_rules({"calendar": {"name": "Team"}}, rules_for(None))) == {
+        "calendar.id"
+    }
 
 
 def test_outlook_does_not_support_guest_permissions() -> None:

@@ -111,7 +111,9 @@ def test_rules_start_end_timezone_and_integration_required_fields() -> None:
 
 
 def test_ids_are_text_never_numbers() -> None:
-    df = pd.DataFrame({"id": [1234.0, np.nan, 99.0], "calendar.id": [CAL, CAL, CAL], "title": ["a", "b", "c"]})
+    df = pd.DataFrame(
+        {"id": [1234.0, np.nan, 99.0], "calendar.id": [CAL, CAL, CAL], "title": ["a", "b", "c"]}
+    )
     plan = plan_of(df)
     assert plan.event_ids.tolist() == ["1234", None, "99"]
     assert problems_by_row(plan) == {1: [("id", "no event id")]}
@@ -124,7 +126,13 @@ def test_duplicate_event_rows_are_refused() -> None:
 
 def test_ignored_columns_are_reported_with_a_reason() -> None:
     df = pd.DataFrame(
-        {"id": ["a"], "calendar.id": [CAL], "tilte": ["x"], "created_at": ["2026"], "notes": ["mine"]}
+        {
+            "id": ["a"],
+            "calendar.id": [CAL],
+            "tilte": ["x"],
+            "created_at": ["2026"],
+            "notes": ["mine"],
+        }
     )
     plan = plan_of(df)
     reasons = {c.column: c.reason for c in plan.ignored_columns}
@@ -158,7 +166,9 @@ def test_frame_level_mistakes_raise() -> None:
             integrated_account_id=ACCOUNT, send_notifications="everyone"
         )
     with pytest.raises(ConfigurationError):
-        pd.DataFrame({"id": ["a"]}).truto.update_events(integrated_account_id=ACCOUNT, concurrency=0)
+        pd.DataFrame({"id": ["a"]}).truto.update_events(
+            integrated_account_id=ACCOUNT, concurrency=0
+        )
     with pytest.raises(InputError):
         truto_frame.plan.build_plan([{"id": "a"}])  # type: ignore[arg-type]
 

@@ -40,12 +40,17 @@ def test_unknown_fields_are_rejected_at_every_depth() -> None:
         ({"status": "done"}, ("status",)),
         ({"availability": "away"}, ("availability",)),
         ({"visibility": "secret"}, ("visibility",)),
-        ({"attendees": [{"response": {"status": "maybe"}}]}, ("attendees", 0, "response", "status")),
+        (
+            {"attendees": [{"response": {"status": "maybe"}}]},
+            ("attendees", 0, "response", "status"),
+        ),
         ({"timezone": "Mars/Olympus"}, ("timezone",)),
         ({"start_time": "next tuesday"}, ("start_time",)),
         ({"recurrence": ["FREQ=DAILY"]}, ("recurrence", 0)),
-        ({"attendees": [{"person": {"emails": [{"email": "nobody"}]}}]},
-         ("attendees", 0, "person", "emails", 0, "email")),
+        (
+            {"attendees": [{"person": {"emails": [{"email": "nobody"}]}}]},
+            ("attendees", 0, "person", "emails", 0, "email"),
+        ),
         ({"location": {"coordinates": {"latitude": 123}}}, ("location", "coordinates", "latitude")),
         ({"guests_can_modify": "perhaps"}, ("guests_can_modify",)),
     ],
@@ -59,7 +64,10 @@ def test_csv_text_is_coerced_by_type() -> None:
         EventUpdate.model_validate(
             {
                 "guests_can_modify": "true",
-                "location": {"coordinates": {"latitude": "52.52"}, "address": {"postal_code": 10115}},
+                "location": {
+                    "coordinates": {"latitude": "52.52"},
+                    "address": {"postal_code": 10115},
+                },
                 "calendar": {"id": 12345},
             }
         )
@@ -89,8 +97,14 @@ def test_datetimes_become_iso_text_and_text_is_kept_as_given() -> None:
 
 
 def test_recurrence_lines_of_every_kind_are_accepted() -> None:
-    lines = ["RRULE:FREQ=WEEKLY;BYDAY=MO", "EXDATE;TZID=Europe/Berlin:20261207T090000", "RDATE:20261224"]
-    assert payload_from_model(EventUpdate.model_validate({"recurrence": lines})) == {"recurrence": lines}
+    lines = [
+        "RRULE:FREQ=WEEKLY;BYDAY=MO",
+        "EXDATE;TZID=Europe/Berlin:20261207T090000",
+        "RDATE:20261224",
+    ]
+    assert payload_from_model(EventUpdate.model_validate({"recurrence": lines})) == {
+        "recurrence": lines
+    }
 
 
 def test_response_model_keeps_unknown_fields() -> None:

@@ -114,7 +114,9 @@ def rules_for(integration: str | None) -> IntegrationRules:
         raise ValueError(f"unknown integration {integration!r}; known: {known}") from None
 
 
-def check_update_rules(payload: Mapping[str, Any], rules: IntegrationRules) -> list[tuple[str, str]]:
+def check_update_rules(
+    payload: Mapping[str, Any], rules: IntegrationRules
+) -> list[tuple[str, str]]:
     """Check one update body against the cross-field and per-integration rules.
 
     Parameters

@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 __all__ = [
+    "REQUEST_FIELDS",
+    "RESPONSE_ONLY_FIELDS",
     "Attendee",
     "AttendeeResponse",
     "Calendar",
@@ -34,8 +36,6 @@ __all__ = [
     "Location",
     "LocationAddress",
     "Person",
-    "REQUEST_FIELDS",
-    "RESPONSE_ONLY_FIELDS",
     "payload_from_model",
 ]
 

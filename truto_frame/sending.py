@@ -121,7 +121,8 @@ async def send_plan(
                 await client.aclose()
         for job in jobs:
             result = outcome.get(job.key)
-            rows[job.key] = (
+            position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
+            rows[position] = (
                 _row_result(result)
                 if result is not None
                 else RowResult(status="cancelled", error="not sent: the run was interrupted")
