@@ -250,7 +250,10 @@ def summary_html(s: PlanSummary) -> str:
             f"<li><code>{_e(column)}</code>: {_e(reason)}</li>"
             for column, reason in s.ignored_columns
         )
-        parts.append(f"<div>Columns not sent ({len(s.ignored_columns)}):<ul>{items}</ul></div>")
+        parts.append(
+            f"<details><summary>Columns not sent ({len(s.ignored_columns)})</summary>"
+            f"<ul>{items}</ul></details>"
+        )
     return f"<div class='truto-summary'>{''.join(parts)}</div>"
 
 
@@ -278,10 +281,16 @@ def change_rows(plan: EventUpdatePlan) -> list[ChangeRow]:
     ]
 
 
+_TABLE_CSS = (
+    "<style>.truto-table td,.truto-table th{padding:3px 10px;text-align:left;"
+    "border-bottom:1px solid #e4e4e4}.truto-table th{background:#f5f5f5}</style>"
+)
+
+
 def _table(headers: Sequence[str], body: str, css_class: str) -> str:
-    head = "".join(f"<th style='text-align:left'>{_e(h)}</th>" for h in headers)
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     return (
-        f"<table class='{css_class}' style='border-collapse:collapse'>"
+        f"{_TABLE_CSS}<table class='truto-table {css_class}' style='border-collapse:collapse'>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
