@@ -112,6 +112,7 @@ def test_null_cells_clear(value: Any) -> None:
         (np.float64(2.5), 2.5),
         (3.0, 3),
         (1e15, 10**15),
+        (1e300, 1e300),
         (-0.5, -0.5),
         (np.str_("abc"), "abc"),
         (np.array([1, 2]), [1, 2]),
@@ -378,6 +379,17 @@ def test_whole_value_and_its_parts_conflict(cells: dict[str, Any]) -> None:
     assert column == second
     assert f"conflicts with column {first}" in message
     assert json.dumps(cells, default=repr) == snapshot  # whole values given are not modified
+
+
+def test_whole_items_next_to_built_items_are_not_modified() -> None:
+    first = {"person": {"emails": [{"email": "a@x.io"}]}}
+    snapshot = json.dumps(first)
+    body, problems = unflatten_record(
+        {"attendees[0]": first, "attendees[1].person.emails[0].email": "b@x.io"}
+    )
+    assert problems == []
+    assert body == {"attendees": [first, {"person": {"emails": [{"email": "b@x.io"}]}}]}
+    assert json.dumps(first) == snapshot
 
 
 def test_whole_value_with_empty_parts_is_fine() -> None:

@@ -192,6 +192,8 @@ def container_kind(path: Path) -> ContainerKind | None:
 
 # --------------------------------------------------------------------------- cell values
 
+_EXACT = 2.0**53
+
 
 def normalize_cell(value: Any) -> Any:
     """Give a cell its meaning: empty, ``None`` (clear) or a JSON-ready value.
@@ -220,7 +222,8 @@ def normalize_cell(value: Any) -> Any:
     if kind is float:
         if value != value:
             return MISSING
-        return int(value) if value.is_integer() else value
+        # Beyond 2**53 a float is no longer an exact integer: leave it as the float it is.
+        return int(value) if value.is_integer() and -_EXACT <= value <= _EXACT else value
     if kind is int or kind is bool:
         return value
     if value is None:
@@ -617,15 +620,21 @@ def unflatten_events(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain_key(key: Any) -> bool:
-    return isinstance(key, str) and key != "" and not any(c in key for c in ".[]")
+    return type(key) is str and key != "" and "." not in key and "[" not in key and "]" not in key
 
 
 def _flatten_into(
     cells: dict[str, Any], prefix: str, value: Any, opaque: Collection[str], null: Any
 ) -> None:
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _PLAIN or (kind is not list and kind is not tuple and kind is not dict):
+        if kind in _PLAIN or not isinstance(value, Mapping):
+            cells[prefix] = null if value is None else value
+            return
+        kind = dict
+    if kind is dict:
         # A dict whose keys cannot be spelled in a column name stays whole, like an empty one.
-        if not value or not all(_plain_key(key) for key in value):
+        if not value or not all(map(_plain_key, value)):
             cells[prefix] = dict(value)
             return
         for key, item in value.items():
@@ -634,13 +643,11 @@ def _flatten_into(
                 cells[name] = null if item is None else item
             else:
                 _flatten_into(cells, name, item, opaque, null)
-    elif isinstance(value, (list, tuple)):
+    else:
         if not value:
             cells[prefix] = []
         for index, item in enumerate(value):
             _flatten_into(cells, f"{prefix}[{index}]", item, opaque, null)
-    else:
-        cells[prefix] = null if value is None else value
 
 
 def flatten_event(
