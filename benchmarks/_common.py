@@ -56,7 +56,8 @@ def check(label: str, value: float, bar: float, *, at_least: bool, fmt: str = ".
 def summary(results: Sequence[bool]) -> None:
     """Print the overall verdict line (the exit code stays 0 either way)."""
     passed = sum(results)
-    print(f"== {passed}/{len(results)} bars passed{'' if passed == len(results) else ' (see FAIL)'}")
+    note = "" if passed == len(results) else " (see FAIL)"
+    print(f"== {passed}/{len(results)} bars passed{note}")
     sys.stdout.flush()
 
 
