@@ -270,9 +270,9 @@ def test_json_text_at_container_paths_is_parsed() -> None:
         ("attendees", "[{broken", "not valid JSON"),
         ("location", "Room 4", "not valid JSON"),
         ("attendees", '{"person": {}}', "expected a list"),
-        ("location", "[1, 2]", "expected an object"),
+        ("location", "[1, 2]", "expected an object as JSON text, got a JSON list"),
         ("location.address", '"Berlin"', "expected an object"),
-        ("recurrence", "null", "expected a list"),
+        ("recurrence", "null", "got a JSON null"),
     ],
 )
 def test_bad_json_text_is_a_problem_naming_the_column(
@@ -634,11 +634,20 @@ def test_unflatten_events_keeps_text_that_is_not_json() -> None:
     ]
 
 
-def test_unflatten_events_raises_on_conflicts() -> None:
-    df = pd.DataFrame({"attendees[1].x": [1], "a..b": [2]}, index=["r1"])
-    with pytest.raises(InputError, match=r"row 'r1', column a\.\.b") as info:
+def test_unflatten_events_raises_on_holes_and_conflicts() -> None:
+    df = pd.DataFrame(
+        {"attendees[1].x": [1, None], "location": [None, "{}"], "location.name": [None, "R"]},
+        index=["r1", "r2"],
+    )
+    with pytest.raises(InputError, match=r"row 'r1', column attendees\[1\]\.x") as info:
         unflatten_events(df)
     assert "attendees[1] is set but attendees[0] is empty" in str(info.value)
+    assert "row 'r2', column location.name: conflicts with column location" in str(info.value)
+
+
+def test_unflatten_events_keeps_columns_that_are_not_paths() -> None:
+    df = pd.DataFrame({"tags[a]": ["x"], "a..b": [np.nan], "id": ["e1"]})
+    assert unflatten_events(df) == [{"tags[a]": "x", "id": "e1"}]
 
 
 # --------------------------------------------------------------------------- properties

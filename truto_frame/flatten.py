@@ -311,8 +311,11 @@ class ColumnSet:
             try:
                 self.paths.append(parse_column(name))
             except ValueError as exc:
-                self.paths.append(None)
-                self.errors[name] = str(exc)
+                # Reading keeps a column it cannot split (``tags[a]``) as one key, spelled as is.
+                readable = reading and isinstance(name, str) and name != ""
+                self.paths.append((name,) if readable else None)
+                if not readable:
+                    self.errors[name] = str(exc)
         known = {path for path in self.paths if path is not None}
         parents = {path[:i] for path in known for i in range(1, len(path))}
         # Per column: steps to its parent (key, class of the container to make there); last
@@ -403,7 +406,12 @@ def _parse_json(text: str, kind: str, reading: bool) -> tuple[Any, str | None]:
         return value, None
     if reading:
         return text, None
-    return None, f"expected {want} as JSON text, got JSON {type(value).__name__}: {text[:40]!r}"
+    got = _JSON_NAMES.get(type(value), "value")
+    return None, f"expected {want} as JSON text, got a JSON {got}: {text[:40]!r}"
+
+
+_JSON_NAMES = {dict: "object", list: "list", str: "string", int: "number", float: "number"}
+_JSON_NAMES.update({bool: "boolean", type(None): "null"})
 
 
 def _common(a: Path, b: Path) -> int:
@@ -598,10 +606,12 @@ def unflatten_events(df: pd.DataFrame) -> list[dict[str, Any]]:
     list of dict
         One event per row, in frame order.
 
+    A column name that is not a path (``tags[a]``) becomes one key spelled as is.
+
     Raises
     ------
     InputError
-        When columns cannot be put together (malformed names, holes in a list, conflicts).
+        When columns cannot be put together (holes in a list, conflicts).
     """
     cs = compile_columns(df.columns, reading=True)
     events: list[dict[str, Any]] = []
