@@ -534,7 +534,8 @@ def unflatten_record(cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Pro
     Parameters
     ----------
     cells : Mapping
-        Column name -> cell, normalized or not (see :func:`normalize_cell`).
+        Column name -> cell, raw or normalized (see :func:`normalize_cell`); ``None`` is an
+        empty cell either way, so a cell that clears its field holds ``NULL`` or ``"<NULL>"``.
 
     Returns
     -------
