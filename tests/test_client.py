@@ -322,18 +322,37 @@ def test_token_and_base_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_base_url("ftp://x")
 
 
-def test_one_http_client_per_loop_is_reused() -> None:
+def test_http_clients_are_made_once_per_loop_and_reused() -> None:
     handler = Recorder(httpx.Response(200, json={}))
     client = make_client(handler)
 
-    async def main() -> bool:
-        first = client._client()
+    async def main() -> tuple[bool, int]:
         await client.update_event("e1", "a", {})
-        same = client._client() is first
+        pools = list(client._pools)
+        await client.update_event("e2", "a", {})
+        same = client._pools == pools
         await client.aclose()
-        return same
+        return same, len(pools)
 
-    assert run(main())
+    assert run(main()) == (True, 1)  # a given transport needs no pool sharding
+    assert client._pools == []
+
+
+def test_requests_spread_over_small_pools_without_a_transport() -> None:
+    client = TrutoClient(TOKEN, "http://127.0.0.1:9", max_connections=32)
+
+    async def main() -> list[int]:
+        picks = []
+        held = []
+        for _ in range(8):
+            _, busy, index = client._pick()
+            busy[index] += 1
+            held.append(index)
+            picks.append(index)
+        await client.aclose()
+        return picks
+
+    assert sorted(run(main())) == [0, 0, 1, 1, 2, 2, 3, 3]  # least busy of 4 pools
 
 
 def test_idempotency_key_ignores_key_order_and_depends_on_id() -> None:
@@ -396,7 +415,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
             client = TrutoClient(TOKEN, f"http://127.0.0.1:{port}", limits=RateLimits.unlimited())
             async with client:
                 result = await client.update_event("e/1", "acc", {"title": "x"})
-                http = client._client()
+                http = client._pools[0]
                 texts = repr(client) + repr(http) + repr(http.headers) + repr(client.pacer)
                 try:
                     async for _ in client.list_events("acc"):

@@ -19,16 +19,18 @@ answer is redacted from bodies and errors, and a logging filter on the ``httpx``
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import os
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -50,6 +52,7 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.truto.one"
 EVENTS_PATH: Final = "/unified/calendar/events"
 _REDACTED: Final = "[redacted]"
+_SHARD: Final = 8  # connections per httpx pool (see TrutoClient._pick)
 _log = logging.getLogger(__name__)
 
 # httpcore logs response headers at DEBUG; a server echoing the token would put it in a log
@@ -312,7 +315,8 @@ class TrutoClient:
         self._transport = transport
         self._timeout = timeout
         self._max_connections = max_connections
-        self._http: httpx.AsyncClient | None = None
+        self._pools: list[httpx.AsyncClient] = []
+        self._busy: list[int] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
@@ -325,33 +329,44 @@ class TrutoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (the client makes a new one if used again)."""
-        http, self._http = self._http, None
-        if http is not None:
+        """Close the connections (the client opens new ones if used again)."""
+        pools, self._pools, self._busy = self._pools, [], []
+        for http in pools:
             await http.aclose()
 
-    def _client(self) -> httpx.AsyncClient:
+    def _pick(self) -> tuple[httpx.AsyncClient, list[int], int]:
         # Made lazily inside the running loop: connections belong to the loop that opened
         # them, and run_sync may run each call on a private loop.
         loop = asyncio.get_running_loop()
-        if self._http is None or loop is not self._loop:
+        if not self._pools or loop is not self._loop:
             self._loop = loop
-            self._http = httpx.AsyncClient(
-                base_url=self.base_url,
-                headers={
-                    "Authorization": f"Bearer {self.__token}",
-                    "Accept": "application/json",
-                    "User-Agent": "truto-frame/0.1",
-                },
-                transport=self._transport,
-                timeout=self._timeout,
-                limits=httpx.Limits(
-                    max_connections=self._max_connections,
-                    max_keepalive_connections=self._max_connections,
-                ),
-                follow_redirects=False,
-            )
-        return self._http
+            # httpcore's pool does O(connections^2) work per request; pools of a few
+            # connections each keep that negligible at high concurrency. A given transport
+            # (ASGI, mock) has no pool: one client.
+            count = 1 if self._transport is not None else -(-self._max_connections // _SHARD)
+            self._pools = [self._new_http() for _ in range(count)]
+            self._busy = [0] * count
+        busy = self._busy
+        index = busy.index(min(busy)) if len(busy) > 1 else 0  # the least busy pool
+        return self._pools[index], busy, index
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            verify=_ssl_context(),
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {self.__token}",
+                "Accept": "application/json",
+                "User-Agent": "truto-frame/0.1",
+            },
+            transport=self._transport,
+            timeout=self._timeout,
+            limits=httpx.Limits(
+                max_connections=self._max_connections,
+                max_keepalive_connections=self._max_connections,
+            ),
+            follow_redirects=False,
+        )
 
     def _redact(self, text: str) -> str:
         token = self.__token
@@ -377,8 +392,9 @@ class TrutoClient:
         on_retry: Callable[[CallResult], None] | None = None,
         on_send: Callable[[int], None] | None = None,
     ) -> CallResult:
-        http = self._client()
-        query = httpx.QueryParams(tuple(params))
+        # One absolute URL, encoded once: httpx then parses it once instead of merging a base
+        # URL and params on every attempt (a measurable share of per-request CPU).
+        url = self.base_url + path + ("?" + urlencode(params, quote_via=quote) if params else "")
         policy = self.retry
         attempts = 0
         while True:
@@ -386,10 +402,10 @@ class TrutoClient:
             attempts += 1
             if on_send is not None:
                 on_send(attempts)
+            http, busy, index = self._pick()
+            busy[index] += 1
             try:
-                response = await http.request(
-                    method, path, params=query, content=content, headers=headers
-                )
+                response = await http.request(method, url, content=content, headers=headers)
                 body = self._parse(response)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
@@ -400,6 +416,9 @@ class TrutoClient:
                 if attempts >= policy.max_attempts:
                     return failure
                 delay = backoff_delay(attempts, policy, self._rng)
+            except BaseException:  # cancelled, or a bug: keep the pacer's count right
+                self.pacer.observe(account)
+                raise
             else:
                 status = response.status_code
                 decision = classify_response(status, body, response.headers)
@@ -423,6 +442,8 @@ class TrutoClient:
                     else backoff_delay(attempts, policy, self._rng)
                 )
                 failure = CallResult(False, status, body, error, attempts, "failed")
+            finally:
+                busy[index] -= 1
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug("retrying %s %s in %.2f s: %s", method, path, delay, error)
             if on_retry is not None:
@@ -599,6 +620,12 @@ class TrutoClient:
         if not isinstance(body, dict):
             raise APIStatusError(result.http_status or 0, body, "unexpected account response")
         return body
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~80 ms; every pool shares one context.
+    return httpx.create_ssl_context()
 
 
 def _event_path(event_id: str) -> str:
