@@ -34,6 +34,7 @@ from .errors import InputError
 from .schema import EventUpdate
 
 __all__ = [
+    "OPAQUE_FIELDS",
     "ColumnSet",
     "compile_columns",
     "container_kind",
