@@ -327,6 +327,19 @@ def test_missing_token(app, tmp_path, monkeypatch, capsys) -> None:  # type: ign
     _one_line_error(capsys.readouterr().err, "TRUTO_API_TOKEN", "--token")
 
 
+def test_no_account_anywhere(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(tmp_path / "e.csv", [{"id": a, "calendar.id": cal_a, "title": "T"}])
+    assert main(["update-events", str(source), "--yes"], transport=env) == 2
+    _one_line_error(capsys.readouterr().err, "--integrated-account-id")
+    with_column = _write(
+        tmp_path / "c.csv",
+        [{"id": a, "integrated_account_id": ACCOUNT, "calendar.id": cal_a, "title": "T"}],
+    )
+    assert main(["update-events", str(with_column), "--yes"], transport=env) == 0
+    assert len(_patches(app)) == 1
+
+
 def test_unknown_option(capsys) -> None:  # type: ignore[no-untyped-def]
     code = main(["update-events", "x.csv", "--colour", "blue"])
     assert code == 2

@@ -280,6 +280,10 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     df = read_csv_text(args.file)
+    if not args.integrated_account_id and "integrated_account_id" not in df.columns:
+        raise UsageError(
+            f"{args.file} has no integrated_account_id column: pass --integrated-account-id"
+        )
     baseline = read_csv_text(args.baseline) if args.baseline else None
     plan = build_plan(
         df,
