@@ -25,8 +25,10 @@ __all__ = ["send_plan"]
 
 
 def _row_result(result: CallResult) -> RowResult:
+    # A job the runner never sent (the run was stopped) is "cancelled", not "failed".
+    status = "updated" if result.ok else "cancelled" if result.outcome == "cancelled" else "failed"
     return RowResult(
-        status="updated" if result.ok else "failed",
+        status=status,
         http_status=result.http_status,
         error=None if result.ok else result.error,
         attempts=result.attempts,
