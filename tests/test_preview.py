@@ -410,3 +410,51 @@ def test_plan_changes_frame(before: pd.DataFrame, edited: pd.DataFrame) -> None:
         [before.index[4], "location.name"],
     ]
     json.dumps(changes["after"].tolist())  # JSON values, ready to show or save
+
+
+class GateTransport(httpx.AsyncBaseTransport):
+    """The sandbox in process; every PATCH waits at a gate the test opens."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH":
+            self.entered.set()
+            await self.gate.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def test_stop_while_sending_cancels_the_rows_not_sent(app: Any, before: pd.DataFrame) -> None:
+    edited = before.copy()
+    edited["title"] = [f"Renamed {i}" for i in range(len(edited))]
+    plan = edited.truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before, integration="googlecalendar", concurrency=1
+    )
+    assert plan.counts["send"] == 6
+
+    async def notebook_cell() -> PlanPreview:
+        gate = GateTransport(app)
+        preview = PlanPreview(plan, transport=gate)
+        preview.apply()
+        await gate.entered.wait()  # the first PATCH is on the wire
+        assert preview.cancel_button.description == "Stop"
+        preview.cancel_button.click()
+        for _ in range(5):  # let the stop reach the run before the request returns
+            await asyncio.sleep(0)
+        gate.gate.set()
+        assert preview.task is not None
+        await preview.task
+        return preview
+
+    preview = asyncio.run(notebook_cell())
+    assert plan.results is not None
+    statuses = plan.results["status"].tolist()
+    assert statuses[0] == "updated"  # on the wire when stopped: it finished and kept its result
+    assert statuses[1:] == ["cancelled"] * 5
+    assert len(_patches(app)) == 1
+    assert preview.cancel_button.description == "Cancel"
+    assert preview.retry_button.description == "Retry failed (5)"
+    assert "5</b> cancelled" in preview.results_summary.value
