@@ -14,17 +14,21 @@ import pytest
 
 import truto_frame
 from truto_frame import NULL, InputError, build_plan
+from truto_frame.baseline import FieldChange
 from truto_frame.preview import PlanPreview, preview_widget
 from truto_frame.preview_html import (
+    ChangeRow,
+    changes_html,
+    item_label,
+    list_changes,
     page_bounds,
     page_label,
-    plan_summary,
     problem_rows,
     problems_html,
     result_rows,
     results_html,
-    summary_html,
 )
+from truto_frame.preview_summary import plan_summary, summary_html
 from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID, SandboxConfig, create_app
 
 pytest.importorskip("ipywidgets")  # the notebook extra
@@ -129,6 +133,31 @@ def test_problems_and_results_escape_remote_text() -> None:
     html = results_html(result_rows(results, ["e1"]))
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert result_rows(results, ["e1"], failures_only=True)[0][2] == "failed"
+
+
+ANN = {"person": {"name": "Ann", "emails": [{"email": "ann@x.io"}]}, "is_optional": False}
+BOB = {"person": {"name": "Bob <b>", "emails": [{"email": "bob@x.io"}]}}
+
+
+def test_list_changes_name_added_and_removed_items() -> None:
+    removed, added, kept = list_changes([ANN, BOB], [{**ANN, "response": None}, "x"])
+    assert (removed, added, kept) == ([BOB], ["x"], 1)
+    assert item_label(ANN) == "Ann <ann@x.io>"
+    assert item_label({"person": {"emails": [{"email": "c@x.io"}]}}) == "<c@x.io>"
+    assert item_label("RRULE:FREQ=DAILY") == "RRULE:FREQ=DAILY"
+
+
+def test_attendee_changes_show_who_is_added_and_removed() -> None:
+    row = ChangeRow("r1", "e1", [FieldChange("attendees", [ANN, BOB], [ANN, {"person": CO}])])
+    text = changes_html([row], has_baseline=True)
+    assert "− Bob &lt;b&gt; &lt;bob@x.io&gt;" in text
+    assert "+ &lt;co@x.io&gt;" in text
+    assert "(1 unchanged)" in text
+    unknown = changes_html([row], has_baseline=False)
+    assert "Ann &lt;ann@x.io&gt;<br>" in unknown and "<i>?</i>" in unknown
+
+
+CO = {"emails": [{"email": "co@x.io"}]}
 
 
 # --------------------------------------------------------------------------- with the sandbox

@@ -26,14 +26,13 @@ from .preview_html import (
     changes_html,
     page_bounds,
     page_label,
-    plan_summary,
     problem_rows,
     problems_html,
     result_rows,
     results_html,
     results_summary_html,
-    summary_html,
 )
+from .preview_summary import plan_summary, summary_html
 from .undo import RETRYABLE, failed_rows_plan, merge_retry_results
 
 if TYPE_CHECKING:

@@ -1,21 +1,21 @@
-"""What the notebook preview shows, as pure functions from a plan (or results) to data and HTML.
+"""The notebook preview's tables, as pure functions from a plan (or results) to rows and HTML.
 
-:mod:`truto_frame.preview` only arranges these pieces in ipywidgets; everything it displays is
-computed here, so tests read it without a widget. All text that comes from the DataFrame or the
-server goes through :func:`html.escape` before it becomes HTML.
+:mod:`truto_frame.preview` only arranges these pieces (and :mod:`truto_frame.preview_summary`)
+in ipywidgets; everything it displays is computed here, so tests read it without a widget. All
+text that comes from the DataFrame or the server goes through :func:`html.escape` before it
+becomes HTML.
 """
 
 from __future__ import annotations
 
 import html
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .baseline import FieldChange, changes_by_row, display_value
+from .baseline import FieldChange, changes_by_row, display_value, same_value
 
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
@@ -23,18 +23,17 @@ if TYPE_CHECKING:
 __all__ = [
     "PAGE_SIZE",
     "ChangeRow",
-    "PlanSummary",
     "change_rows",
     "changes_html",
+    "item_label",
+    "list_changes",
     "page_bounds",
     "page_label",
-    "plan_summary",
     "problem_rows",
     "problems_html",
     "result_rows",
     "results_html",
     "results_summary_html",
-    "summary_html",
 ]
 
 PAGE_SIZE = 50
@@ -99,164 +98,6 @@ def page_label(start: int, stop: int, total: int, noun: str = "rows") -> str:
     return f"{noun} {start + 1:,}-{stop:,} of {total:,}"
 
 
-# --------------------------------------------------------------------------- summary
-
-
-@dataclass(frozen=True)
-class PlanSummary:
-    """The figures at the top of a preview.
-
-    Attributes
-    ----------
-    rows, send, skipped, invalid : int
-        Rows in all, to update, unchanged (skipped), invalid.
-    has_baseline : bool
-        Whether the plan was diffed against current values.
-    accounts : list of (account, integration or None, rows)
-        Each integrated account and how many rows it has.
-    send_notifications : str or None
-        The query option as given (``None``: the provider's default).
-    attendees : int
-        Attendees (organizer and self excluded) on the events to update, where known.
-    attendee_events : int
-        Events to update that have such attendees.
-    attendees_unknown : int
-        Events to update whose attendees are unknown (no baseline, not in the row).
-    warnings : list of str
-        The plan's warnings (fields an integration ignores, ...).
-    ignored_columns : list of (column, reason)
-        Input columns that are not sent.
-    """
-
-    rows: int
-    send: int
-    skipped: int
-    invalid: int
-    has_baseline: bool
-    accounts: list[tuple[str, str | None, int]]
-    send_notifications: str | None
-    attendees: int
-    attendee_events: int
-    attendees_unknown: int
-    warnings: list[str] = field(default_factory=list)
-    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _notified(attendees: Any) -> int:
-    if not isinstance(attendees, list):
-        return 0
-    return sum(
-        1
-        for a in attendees
-        if isinstance(a, Mapping) and not a.get("is_organizer") and not a.get("is_self")
-    )
-
-
-def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
-    """Compute the preview's summary of a plan.
-
-    Parameters
-    ----------
-    plan : EventUpdatePlan
-
-    Returns
-    -------
-    PlanSummary
-    """
-    counts = plan.counts
-    statuses = plan.statuses.tolist()
-    accounts = Counter(a for a in plan.accounts.tolist() if a is not None)
-    baseline = plan.baseline_events
-    attendees = attendee_events = unknown = 0
-    for status, event_id, payload in zip(
-        statuses, plan.event_ids.tolist(), plan.payloads.tolist(), strict=True
-    ):
-        if status != "send" or payload is None:
-            continue
-        if "attendees" in payload:
-            people = payload["attendees"]
-        elif baseline is not None and event_id in baseline:
-            people = baseline[event_id].get("attendees")
-        else:
-            unknown += 1
-            continue
-        count = _notified(people)
-        attendees += count
-        attendee_events += count > 0
-    return PlanSummary(
-        rows=len(plan),
-        send=counts["send"],
-        skipped=counts["skipped"],
-        invalid=counts["invalid"],
-        has_baseline=baseline is not None,
-        accounts=[(a, plan.integrations.get(a), n) for a, n in sorted(accounts.items())],
-        send_notifications=plan.options.send_notifications,
-        attendees=attendees,
-        attendee_events=attendee_events,
-        attendees_unknown=unknown,
-        warnings=list(plan.warnings),
-        ignored_columns=[(c.column, c.reason) for c in plan.ignored_columns],
-    )
-
-
-def _notifications_text(s: PlanSummary) -> str:
-    people = f"{s.attendees:,} attendee{'s' * (s.attendees != 1)} on {s.attendee_events:,} event"
-    people += "s" * (s.attendee_events != 1)
-    unknown = (
-        f" (and {s.attendees_unknown:,} event{'s' * (s.attendees_unknown != 1)} whose attendees "
-        "are unknown without a baseline)"
-        if s.attendees_unknown
-        else ""
-    )
-    if s.send_notifications == "none":
-        return f"send_notifications=<b>none</b>: no attendee is emailed ({people}{unknown})."
-    if s.send_notifications == "all":
-        return f"send_notifications=<b>all</b>: <b>{people}</b>{unknown} would be emailed."
-    if s.send_notifications == "external_only":
-        return (
-            f"send_notifications=<b>external_only</b>: up to <b>{people}</b>{unknown} would be "
-            "emailed (those outside the organizer's domain)."
-        )
-    return (
-        f"send_notifications not set: the provider's default applies; up to <b>{people}</b>"
-        f"{unknown} could be emailed. Pass send_notifications='none' to be sure no one is."
-    )
-
-
-def summary_html(s: PlanSummary) -> str:
-    """Render a :class:`PlanSummary` as HTML (every value from the input is escaped)."""
-    parts = [
-        f"<div><b>{s.rows:,} rows</b>: <b style='color:#14532d'>{s.send:,} to update</b>, "
-        f"{s.skipped:,} unchanged (skipped), "
-        f"<b style='color:{'#8a1c25' if s.invalid else '#555'}'>{s.invalid:,} invalid</b>. "
-        "Nothing has been sent yet.</div>"
-    ]
-    if not s.has_baseline:
-        parts.append(
-            "<div>No baseline: every filled field is sent as is. Pass <code>baseline=</code> "
-            "(the frame <code>read_events</code> returned) to send only what changed.</div>"
-        )
-    accounts = ", ".join(
-        f"<code>{_e(account)}</code>{f' ({_e(name)})' if name else ''}: {n:,} rows"
-        for account, name, n in s.accounts
-    )
-    count = len(s.accounts)
-    parts.append(f"<div>{count} account{'s' * (count != 1)}: {accounts or 'none'}</div>")
-    parts.append(f"<div>{_notifications_text(s)}</div>")
-    for warning in s.warnings:
-        parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
-    if s.ignored_columns:
-        items = "".join(
-            f"<li><code>{_e(column)}</code>: {_e(reason)}</li>"
-            for column, reason in s.ignored_columns
-        )
-        parts.append(
-            f"<details><summary>Columns not sent ({len(s.ignored_columns)})</summary>"
-            f"<ul>{items}</ul></details>"
-        )
-    return f"<div class='truto-summary'>{''.join(parts)}</div>"
-
-
 # --------------------------------------------------------------------------- tables
 
 
@@ -295,6 +136,59 @@ def _table(headers: Sequence[str], body: str, css_class: str) -> str:
     )
 
 
+def item_label(item: Any) -> str:
+    """Name a list item briefly: an attendee as ``Name <email>``, anything else as JSON."""
+    person = item.get("person") if isinstance(item, Mapping) else None
+    if isinstance(person, Mapping):
+        emails = [
+            e["email"]
+            for e in person.get("emails") or []
+            if isinstance(e, Mapping) and e.get("email")
+        ]
+        parts = [str(person["name"])] if person.get("name") else []
+        parts += [f"<{emails[0]}>"] if emails else []
+        if parts:
+            return " ".join(parts)
+    return display_value(item)
+
+
+def list_changes(before: Any, after: Any) -> tuple[list[Any], list[Any], int]:
+    """Compare two lists item by item: ``(removed, added, unchanged count)``.
+
+    An item that changed inside (an attendee's answer) counts as removed and added.
+    """
+    old = list(before) if isinstance(before, list) else []
+    added: list[Any] = []
+    kept = 0
+    for item in after if isinstance(after, list) else []:
+        match = next((i for i, o in enumerate(old) if same_value(o, item)), None)
+        if match is None:
+            added.append(item)
+        else:
+            old.pop(match)
+            kept += 1
+    return old, added, kept
+
+
+def _lines(sign: str, items: Sequence[Any]) -> str:
+    return "<br>".join(f"{sign} {_e(item_label(item))}" for item in items)
+
+
+def _change_cells(change: FieldChange, has_baseline: bool) -> tuple[str, str]:
+    # Lists (attendees, recurrence) read best as the items added and removed.
+    if isinstance(change.after, list) and (
+        not has_baseline or change.before is None or isinstance(change.before, list)
+    ):
+        if not has_baseline:
+            return "<i>?</i>", _lines("", change.after) or _cell_text(change.after)
+        removed, added, kept = list_changes(change.before, change.after)
+        note = f"<br><span style='color:#555;font-weight:400'>({kept:,} unchanged)</span>"
+        after = (_lines("+", added) or "no item added") + (note if kept else "")
+        return _lines("−", removed) or "—", after
+    before = _cell_text(change.before) if has_baseline else "<i>?</i>"
+    return before, _cell_text(change.after)
+
+
 def changes_html(rows: Sequence[ChangeRow], has_baseline: bool) -> str:
     """Render rows to update as a table: row, event id, field, before (struck), after."""
     body = []
@@ -309,11 +203,11 @@ def changes_html(rows: Sequence[ChangeRow], has_baseline: bool) -> str:
                 if i == 0
                 else ""
             )
-            before = _cell_text(change.before) if has_baseline else "<i>?</i>"
+            before, after = _change_cells(change, has_baseline)
             body.append(
                 f"<tr>{lead}<td><code>{_e(change.column)}</code></td>"
                 f"<td style='{_STYLE_BEFORE}'>{before}</td>"
-                f"<td style='{_STYLE_AFTER}'>{_cell_text(change.after)}</td></tr>"
+                f"<td style='{_STYLE_AFTER}'>{after}</td></tr>"
             )
     before_head = "before" if has_baseline else "before (no baseline)"
     return _table(
