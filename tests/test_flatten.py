@@ -772,6 +772,38 @@ def test_property_pandas_dtypes_give_the_same_bodies(events: list[dict[str, Any]
     assert inferred_problems == problems
 
 
+def _has_hole(paths: list[tuple[Any, ...]]) -> bool:
+    # True when some kept cell sits in item [i] of a list while nothing is kept in item [i-1].
+    for path in paths:
+        for k, part in enumerate(path):
+            if isinstance(part, int) and part > 0:
+                before = (*path[:k], part - 1)
+                if not any(other[: k + 1] == before for other in paths):
+                    return True
+    return False
+
+
+@_FAST
+@given(_EVENTS.filter(bool), st.data())
+def test_property_blanked_cells_never_make_phantoms(
+    events: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    # Blank any subset of an event's cells: the body holds exactly the cells that are left, or
+    # the row has a hole in a list, which is reported and only then.
+    cells = {k: v for k, v in flatten_event(events[0], null=NULL).items() if v != ""}
+    kept = {k: v for k, v in cells.items() if data.draw(st.booleans(), label=k)}
+    row = {
+        k: (v if k in kept else data.draw(st.sampled_from([None, np.nan, "", pd.NA])))
+        for k, v in cells.items()
+    }
+    body, problems = unflatten_record(row)
+    if _has_hole([parse_column(name) for name in kept]):
+        assert problems and all("is set but" in message for _, message in problems)
+    else:
+        assert problems == []
+        assert _strict(flatten_event(body, null=NULL)) == _strict(kept)
+
+
 @_FAST
 @given(
     st.lists(
