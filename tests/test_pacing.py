@@ -198,3 +198,19 @@ def test_parse_ratelimit_limit(text: str | None, expected: object) -> None:
 def test_rate_limits_validation(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         RateLimits(**kwargs)
+
+
+def test_rounded_reset_does_not_slow_a_budget_the_windows_already_track() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(2, 10.0), margin=0.0), clock, clock.sleep)
+
+    async def scenario() -> float:
+        for _ in range(2):
+            await pacer.acquire("a")
+        clock.now = 0.3  # the answer arrives; the server rounds its reset up to whole seconds
+        pacer.observe("a", 200, {"ratelimit-remaining": "0", "ratelimit-reset": "10"})
+        pacer.observe("a", 200, {"ratelimit-remaining": "0", "ratelimit-reset": "10"})
+        await pacer.acquire("a")
+        return clock.now
+
+    assert asyncio.run(clock.run(scenario())) == pytest.approx(10.0)  # not 10.3

@@ -384,3 +384,126 @@ def test_retries_are_counted_and_results_aligned_with_retry_policy() -> None:
     client = client_for(handler, sleep=instant, retry=RetryPolicy(max_attempts=5))
     results = asyncio.run(run_jobs(client, jobs_for(10), concurrency=4))
     assert all(r.ok and r.attempts == 3 for r in results.values())
+
+
+# -- end to end through the sandbox emulator, in process -------------------------------------
+
+from truto_frame.sandbox import (  # noqa: E402
+    BLOCKED_ACCOUNT_ID,
+    OUTLOOK_ACCOUNT_ID,
+    FaultConfig,
+    RateLimit,
+    SandboxConfig,
+    create_app,
+)
+
+
+def sandbox_jobs(app: Any, n: int, label: str = "new") -> list[Job]:
+    sandbox = app.state.sandbox
+    ids = sandbox.event_ids(OUTLOOK_ACCOUNT_ID)[:n]
+    assert len(ids) == n
+    return [
+        Job(
+            i,
+            event_id,
+            OUTLOOK_ACCOUNT_ID,
+            {
+                "calendar": {
+                    "id": sandbox.get_event(OUTLOOK_ACCOUNT_ID, event_id)["calendar"]["id"]
+                },
+                "title": f"{label} {i}",
+            },
+        )
+        for i, event_id in enumerate(ids)
+    ]
+
+
+def sandbox_client(app: Any, **kwargs: Any) -> TrutoClient:
+    return TrutoClient(
+        "sandbox-token", "http://sandbox", transport=httpx.ASGITransport(app=app), **kwargs
+    )
+
+
+def test_sandbox_odd_ids_are_one_path_segment_and_updates_land() -> None:
+    app = create_app(SandboxConfig(events_per_account=20))
+    jobs = sandbox_jobs(app, 20)
+    assert any("/" in j.event_id or "+" in j.event_id for j in jobs)
+    results = asyncio.run(run_jobs(sandbox_client(app), jobs, concurrency=4))
+    assert all(r.ok and r.http_status == 200 for r in results.values()), results
+    sandbox = app.state.sandbox
+    for job in jobs:
+        assert sandbox.get_event(OUTLOOK_ACCOUNT_ID, job.event_id)["title"] == job.payload["title"]
+        assert results[job.key].body["id"] == job.event_id
+    assert [r.event_id for r in sandbox.requests] == [j.event_id for j in jobs]
+    assert all(r.idempotency_key and len(r.idempotency_key) == 64 for r in sandbox.requests)
+
+
+def test_sandbox_faults_are_retried_to_success() -> None:
+    faults = FaultConfig(
+        error_rate=0.2, remote_503_rate=0.1, drop_rate=0.1, drop_after_rate=0.1, seed=7
+    )
+    # no quota: the instant sleep below must never stand in for waiting on the real clock
+    config = SandboxConfig(events_per_account=60, faults=faults, account_limit=None)
+    app = create_app(config)
+    jobs = sandbox_jobs(app, 60)
+
+    async def instant(_: float) -> None:
+        await asyncio.sleep(0)
+
+    client = sandbox_client(
+        app, sleep=instant, limits=RateLimits.unlimited(), retry=RetryPolicy(max_attempts=10)
+    )
+    results = asyncio.run(run_jobs(client, jobs, concurrency=8))
+    assert all(r.ok for r in results.values()), [r.error for r in results.values() if not r.ok]
+    assert sum(r.attempts > 1 for r in results.values()) >= 10
+    sandbox = app.state.sandbox
+    for job in jobs:
+        assert sandbox.get_event(OUTLOOK_ACCOUNT_ID, job.event_id)["title"] == job.payload["title"]
+
+
+def test_sandbox_blocked_account_sends_no_more_than_the_first_requests() -> None:
+    app = create_app(SandboxConfig())
+    sandbox = app.state.sandbox
+    ids = sandbox.event_ids(BLOCKED_ACCOUNT_ID)[:12] or [f"e{i}" for i in range(12)]
+    jobs = [Job(i, e, BLOCKED_ACCOUNT_ID, {"title": "x"}) for i, e in enumerate(ids)]
+    results = asyncio.run(run_jobs(sandbox_client(app), jobs, concurrency=3))
+    assert all(r.outcome == "account_blocked" for r in results.values())
+    assert sum(r.attempts for r in results.values()) == len(sandbox.requests) <= 3
+
+
+def test_sandbox_quota_is_paced_without_a_single_429() -> None:
+    clock = FakeClock()
+    config = SandboxConfig(
+        events_per_account=150,
+        account_limit=RateLimit(50, 10),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    app = create_app(config)
+    client = sandbox_client(app, clock=clock, sleep=clock.sleep)  # Truto's documented limits
+    results = asyncio.run(clock.run(run_jobs(client, sandbox_jobs(app, 150), concurrency=16)))
+    assert all(r.ok and r.attempts == 1 for r in results.values())
+    assert app.state.sandbox.counts(OUTLOOK_ACCOUNT_ID)["rate_limited"] == 0
+    # quota-bound: 3 windows of 50, so two waits of one (slightly stretched) window
+    assert clock.now == pytest.approx(20.4)
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_sandbox_without_client_budgets(learn: bool) -> None:
+    clock = FakeClock()
+    config = SandboxConfig(
+        events_per_account=120,
+        account_limit=RateLimit(50, 10),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    app = create_app(config)
+    limits = RateLimits(per_account=None, per_token=None, learn=learn)
+    client = sandbox_client(app, clock=clock, sleep=clock.sleep, limits=limits)
+    results = asyncio.run(clock.run(run_jobs(client, sandbox_jobs(app, 120), concurrency=16)))
+    assert all(r.ok for r in results.values()), [r.error for r in results.values() if not r.ok]
+    limited = app.state.sandbox.counts(OUTLOOK_ACCOUNT_ID)["rate_limited"]
+    if learn:  # ratelimit-remaining / -reset alone pace the run
+        assert limited == 0
+    else:  # 429s happen, Retry-After pauses the account, every row still lands
+        assert 0 < limited < 60

@@ -16,8 +16,9 @@ What the server says refines the budgets (:meth:`Pacer.observe`):
 * ``ratelimit-limit: 110;w=10`` adds that limit as one more window for the account. It can only
   tighten the pace: the configured limits stay in force (a header may describe the provider's
   budget or the token's, never a licence to exceed Truto's documented one).
-* ``ratelimit-remaining`` with ``ratelimit-reset`` (seconds from now): at most ``remaining``
-  more requests (minus those still in flight) go before the reset.
+* ``ratelimit-remaining`` with ``ratelimit-reset`` (seconds from now): when the server counts
+  fewer requests left than the account's windows do (someone else uses the same account), at
+  most ``remaining`` more (minus those still in flight) go before the reset.
 * a 429 pauses the account until ``Retry-After`` and lowers its limit by ``slowdown``.
 
 The clock and the sleep function are injectable; tests drive the pacer with a fake clock.
@@ -309,10 +310,20 @@ class Pacer:
                 left, seconds = int(remaining), float(reset)
             except ValueError:
                 return
-            if seconds > 0 and math.isfinite(seconds):
+            # Only a server that surely knows of more requests than our windows (another
+            # process, another tool) needs the allowance; otherwise the windows are exact,
+            # while `reset` is rounded up to whole seconds and would slow every window.
+            if 0 < seconds < math.inf and left < self._room(state, now):
                 # Requests still in flight may not be counted in `remaining` yet.
                 state.allowance = left - state.inflight
                 state.allowance_until = now + seconds
+
+    def _room(self, state: _Account, now: float) -> float:
+        room = math.inf
+        for window in state.windows:
+            window.wait(now)  # drops the sends that left the window
+            room = min(room, window.limit - len(window.stamps))
+        return room
 
     def _learn_limit(self, state: _Account, text: str | None) -> None:
         parsed = parse_ratelimit_limit(text)
