@@ -9,12 +9,11 @@ from truto_frame import NULL
 from truto_frame.baseline import (
     baseline_lookup,
     diff_against_baseline,
-    display_value,
-    field_changes,
     merge_onto,
     request_shape,
     same_value,
 )
+from truto_frame.changes import display_value, field_changes
 from truto_frame.errors import InputError
 from truto_frame.flatten import flatten_events
 from truto_frame.integrations import UNKNOWN_INTEGRATION, rules_for

@@ -14,7 +14,7 @@ import pytest
 
 import truto_frame
 from truto_frame import NULL, InputError, build_plan
-from truto_frame.baseline import FieldChange
+from truto_frame.changes import FieldChange
 from truto_frame.preview import PlanPreview, preview_widget
 from truto_frame.preview_html import (
     ChangeRow,

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .baseline import FieldChange, changes_by_row, display_value, same_value
+from .baseline import same_value
+from .changes import FieldChange, changes_by_row, display_value
 
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
