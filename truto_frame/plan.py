@@ -226,7 +226,7 @@ class EventUpdatePlan:
         Columns ``row`` (input index label), ``id``, ``column`` (flat name), ``before`` (the
         baseline value; ``None`` when empty or when the plan has no baseline) and ``after``.
         """
-        from .baseline import changes_frame
+        from .changes import changes_frame
 
         return changes_frame(
             self._index, self._statuses, self._event_ids, self._payloads, self.baseline_events
