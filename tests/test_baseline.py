@@ -205,3 +205,52 @@ def test_display_value(value: object, text: str) -> None:
 def test_null_cells_in_a_baseline_mean_empty_fields() -> None:
     frame = pd.DataFrame({"id": ["e"], "description": [NULL]})
     assert baseline_lookup(frame)["e"]["description"] is None
+
+
+def test_baseline_fetch_reads_each_event_and_reports_the_unreadable() -> None:
+    from datetime import datetime, timezone
+
+    import truto_frame
+    from truto_frame.sandbox import (
+        GOOGLECALENDAR_ACCOUNT_ID,
+        SandboxConfig,
+        create_app,
+        running_server,
+    )
+
+    app = create_app(SandboxConfig(anchor=datetime(2026, 3, 2, tzinfo=timezone.utc)))
+    with running_server(app=app) as url:
+        before = truto_frame.read_events(
+            GOOGLECALENDAR_ACCOUNT_ID,
+            token="sandbox-token",
+            base_url=url,
+            start_time="2026-03-01",
+            end_time="2026-04-01",
+        ).head(5)
+        edited = before.copy()
+        edited.loc[edited.index[2], "title"] = "Renamed"
+        ghost = edited.iloc[[0]].copy()
+        ghost["id"] = "no-such-event"
+        ghost.index = [99]
+        edited = pd.concat([edited, ghost])
+        plan = edited.truto.update_events(
+            token="sandbox-token", base_url=url, baseline="fetch", integration="googlecalendar"
+        )
+    assert plan.counts == {"send": 1, "invalid": 1, "skipped": 4}
+    assert plan.payloads.iloc[2]["title"] == "Renamed"
+    problem = plan.problems.set_index("row").loc[99]
+    assert problem["column"] == "id"
+    assert "could not read the current event" in problem["message"]
+    assert "404" in problem["message"]
+    gets = [r for r in app.state.sandbox.requests if r.method == "GET" and r.event_id]
+    assert sorted(r.event_id for r in gets) == sorted(edited["id"])
+    assert all(r.query_value("calendar[id]") for r in gets)
+    assert not [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+
+
+def test_baseline_must_be_a_frame_or_fetch() -> None:
+    from truto_frame import ConfigurationError, build_plan
+
+    df = pd.DataFrame({"id": ["e"], "calendar.id": ["c"], "title": ["x"]})
+    with pytest.raises(ConfigurationError, match="'fetch'"):
+        build_plan(df, integrated_account_id="a", baseline="current")

@@ -19,6 +19,9 @@ How values are compared
 
 An event id that is not in the baseline is not diffed; :func:`~truto_frame.plan.build_plan`
 reports such a row as a problem (it is not sent) rather than guessing.
+
+``baseline="fetch"`` reads the current state of each row's event with one GET each
+(:func:`truto_frame.baseline_fetch.fetch_baseline`), paced like the PATCHes.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ __all__ = [
     "baseline_lookup",
     "diff_against_baseline",
     "merge_onto",
+    "missing_reason",
     "request_shape",
     "same_value",
+    "with_request_types",
 ]
 
 _INSTANT_FIELDS = frozenset({"start_time", "end_time"})
@@ -82,11 +87,23 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[str, dict[str, Any]]:
         if event_id in lookup:
             raise InputError(f"event {event_id!r} appears twice in the baseline")
         event["id"] = event_id
-        lookup[event_id] = _with_request_types(event)
+        lookup[event_id] = with_request_types(event)
     return lookup
 
 
-def _with_request_types(event: dict[str, Any]) -> dict[str, Any]:
+def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
+    """Give an event's update fields the request schema's types (the rest as it is).
+
+    Parameters
+    ----------
+    event : dict
+        A current event (from a frame or a GET).
+
+    Returns
+    -------
+    dict
+        A new dict: ``"False"`` read back from CSV is ``False``, and so on.
+    """
     # A baseline read back from CSV holds text ("False", "40.7142"); give its update fields the
     # types a validated row has, so that equal values compare equal. A field that does not
     # validate is kept as it is (it then differs, and the row's value is sent).
@@ -286,3 +303,14 @@ def _add_from(
             changed[field] = _candidate(field, payload[field], current)[0]
         elif current.get(field) is not None:
             changed[field] = request_shape(field, current[field])
+
+
+def missing_reason(baseline_events: Mapping[str, Any], event_id: str) -> str:
+    """Say why a row's event has no baseline (the row's problem message)."""
+    errors = getattr(baseline_events, "errors", None) or {}
+    if event_id in errors:
+        return f"could not read the current event to compare with: {errors[event_id]}"
+    return (
+        f"event {event_id!r} is not in the baseline; read it again (read_events with a window "
+        "that covers it) or plan without baseline="
+    )
