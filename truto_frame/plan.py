@@ -486,13 +486,9 @@ def _plan_rows(
             if current is None:
                 # Diffing needs the current state; sending the row whole could undo edits the
                 # user never saw, so stop it with a clear note instead.
-                row_problems.append(
-                    (
-                        ID_COLUMN,
-                        f"event {event_id!r} is not in the baseline; read it again "
-                        "(read_events with a window that covers it) or plan without baseline=",
-                    )
-                )
+                from .baseline import missing_reason
+
+                row_problems.append((ID_COLUMN, missing_reason(baseline_events, event_id)))
                 payload = None
             else:
                 payload = diff_against_baseline(payload, current, rules)
@@ -527,7 +523,7 @@ def build_plan(
     exclude_fields: Sequence[str] | None = None,
     remote_query: Mapping[str, Any] | None = None,
     concurrency: int = 16,
-    baseline: pd.DataFrame | None = None,
+    baseline: pd.DataFrame | str | None = None,
     integration: str | Mapping[str, str] | None = None,
 ) -> EventUpdatePlan:
     """Plan a bulk update of calendar events from a DataFrame; sends nothing.
@@ -555,9 +551,10 @@ def build_plan(
         Passed to the provider untouched as ``remote_query[key]=value``.
     concurrency : int, default 16
         Requests in flight at most.
-    baseline : pandas.DataFrame, optional
+    baseline : pandas.DataFrame or "fetch", optional
         Current values (e.g. from :func:`truto_frame.read_events`), matched by ``id``: unchanged
-        fields are not sent and unchanged rows are skipped.
+        fields are not sent and unchanged rows are skipped. ``"fetch"`` reads each row's event
+        with a GET first (paced like the PATCHes; needs ``calendar.id`` in the frame).
     integration : str or mapping, optional
         The integration (``"googlecalendar"``, ``"google"``, ``"outlookcalendar"``) of every
         account, or a mapping account -> integration; enables that integration's required and
@@ -602,8 +599,22 @@ def build_plan(
     event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
-    baseline_events = None
-    if baseline is not None:
+    baseline_events: Mapping[str, dict[str, Any]] | None = None
+    if isinstance(baseline, str):
+        if baseline != "fetch":
+            raise ConfigurationError(f"baseline must be a DataFrame or 'fetch', got {baseline!r}")
+        from .baseline_fetch import fetch_baseline
+        from .client import resolve_token
+
+        baseline_events = fetch_baseline(
+            df,
+            event_ids,
+            accounts,
+            token=resolve_token(token),
+            base_url=base_url,
+            concurrency=concurrency,
+        )
+    elif baseline is not None:
         from .baseline import baseline_lookup
 
         baseline_events = baseline_lookup(baseline)
