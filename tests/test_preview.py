@@ -270,6 +270,14 @@ def test_read_edit_two_rows_preview_apply(
     assert preview.results.label.value == "rows 1-6 of 6"
     assert preview.retry_button.disabled
     assert preview.apply_button.disabled, "Apply must not send the plan twice"
+    assert "Nothing has been sent" not in preview.summary.value
+    assert "Applied: see the results below." in preview.summary.value
+    # Previewing the applied plan again shows its results and offers no second Apply.
+    again = PlanPreview(plan, transport=transport)
+    assert again.apply_button.disabled and again.cancel_button.disabled
+    assert again.results.label.value == "rows 1-6 of 6"
+    again.apply()
+    assert again.wait(0) and len(_patches(app)) == 2
     stored = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, plan.event_ids.iloc[1])
     assert stored["title"] == SCRIPT
 

@@ -145,8 +145,8 @@ class PlanPreview:
         self._last_draw = 0.0
         self._cancelled = False
 
-        summary = plan_summary(plan)
-        self.summary = w.HTML(summary_html(summary))
+        summary = self._summary = plan_summary(plan)
+        self.summary = w.HTML(summary_html(summary, applied=plan.results is not None))
         self.changes = _Pager(
             w, "Changes", lambda rows: changes_html(rows, summary.has_baseline), page_size
         )
@@ -193,6 +193,9 @@ class PlanPreview:
                 self.results_box,
             ]
         )
+        if plan.results is not None:  # previewing a plan that was already applied
+            self.cancel_button.disabled = True
+            self._show_results()
 
     # -- actions -------------------------------------------------------------------------
     def apply(self) -> None:
@@ -319,6 +322,8 @@ class PlanPreview:
         if results is None:
             return
         _set_visible(self.results_box, True)
+        self.summary.value = summary_html(self._summary, applied=True)
+        self.apply_button.disabled = True
         self.results_summary.value = results_summary_html(results)
         retryable = int(results["status"].isin(list(RETRYABLE)).sum())
         self.retry_button.description = f"Retry failed ({retryable:,})"

@@ -143,13 +143,22 @@ def _notifications_text(s: PlanSummary) -> str:
     )
 
 
-def summary_html(s: PlanSummary) -> str:
-    """Render a :class:`PlanSummary` as HTML (every value from the input is escaped)."""
+def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
+    """Render a :class:`PlanSummary` as HTML (every value from the input is escaped).
+
+    Parameters
+    ----------
+    s : PlanSummary
+        The figures.
+    applied : bool
+        Whether the plan has been sent (the line then points at the results, not "nothing sent").
+    """
+    state = "Applied: see the results below." if applied else "Nothing has been sent yet."
     parts = [
         f"<div><b>{s.rows:,} rows</b>: <b style='color:#14532d'>{s.send:,} to update</b>, "
         f"{s.skipped:,} unchanged (skipped), "
         f"<b style='color:{'#8a1c25' if s.invalid else '#555'}'>{s.invalid:,} invalid</b>. "
-        "Nothing has been sent yet.</div>"
+        f"{state}</div>"
     ]
     if not s.has_baseline:
         parts.append(
