@@ -11,7 +11,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from truto_frame.cli import main, read_csv_text
+from truto_frame.cli import main
+from truto_frame.cli_render import read_csv_text
 from truto_frame.sandbox import (
     GOOGLECALENDAR_ACCOUNT_ID,
     OUTLOOK_ACCOUNT_ID,
@@ -295,7 +296,7 @@ def test_terminal_confirmation(app, env, tmp_path, monkeypatch, capsys, answer, 
     captured = capsys.readouterr()
     assert result == code
     assert len(_patches(app)) == sent
-    assert "Send 1 updates to http://sandbox.test? [y/N]" in captured.err
+    assert f"Send 1 update to http://sandbox.test ({ACCOUNT})? [y/N]" in captured.err
     _no_secret(captured.out, captured.err)
 
 

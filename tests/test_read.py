@@ -12,7 +12,7 @@ import pytest
 
 import truto_frame  # noqa: F401  (registers df.truto)
 from truto_frame import NULL
-from truto_frame.cli import read_csv_text, write_csv
+from truto_frame.cli_render import read_csv_text, write_csv
 from truto_frame.errors import APIStatusError, ConfigurationError
 from truto_frame.plan import build_plan
 from truto_frame.read import DEFAULT_WINDOW, read_events, read_events_async, resolve_window

@@ -17,22 +17,28 @@ argparse is enough here: no new dependency for four subcommands.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pandas as pd
 
 from . import __version__
-from ._types import NULL, NULL_CSV
+from .cli_render import (
+    format_plan,
+    format_results,
+    read_csv_text,
+    results_csv_frame,
+    summary_line,
+    write_csv,
+)
 from .errors import APIError, ConfigurationError, InputError, TrutoFrameError
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["main", "read_csv_text", "write_csv"]
+__all__ = ["build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -48,62 +54,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-# --------------------------------------------------------------------------- CSV in and out
-
-
-def read_csv_text(path: str) -> pd.DataFrame:
-    """Read a CSV file with every cell as text, as ``update-events`` does.
-
-    Empty fields are missing (leave unchanged); everything else stays the exact text, so a
-    title ``None`` or ``NA`` is a title, ``<NULL>`` is the clear marker and JSON text is parsed
-    later, at a container column. Rows are labelled as a spreadsheet numbers them (the header
-    is row 1, the first event row 2).
-
-    Parameters
-    ----------
-    path : str
-        The CSV file (UTF-8, with or without a byte-order mark).
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    df.index = pd.RangeIndex(2, len(df) + 2)
-    return df
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is NULL:
-        return NULL_CSV
-    if isinstance(value, pd.Timestamp):
-        return pd.NA if pd.isna(value) else value.isoformat()
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def write_csv(df: pd.DataFrame, out: str | IO[str]) -> None:
-    """Write a frame as CSV that ``update-events`` reads back unchanged.
-
-    Lists and dicts become JSON text, :data:`~truto_frame.NULL` becomes ``<NULL>``, Timestamps
-    ISO 8601 text; missing cells are empty fields.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A frame of events or results.
-    out : str or file
-        Where to write.
-    """
-    text = pd.DataFrame(
-        {name: [_csv_cell(v) for v in df[name].tolist()] for name in df.columns},
-        index=df.index,
-        dtype=object,
-    )
-    text.to_csv(out, index=False)
 
 
 # --------------------------------------------------------------------------- parser
@@ -270,7 +220,6 @@ def _confirm(question: str) -> bool:
 
 
 def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
-    from .cli_render import format_plan, format_results, results_csv_frame, summary_line
     from .plan import build_plan
 
     # A dry run needs no token; a real run checks it before reading anything.
@@ -307,8 +256,9 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         print("Dry run: nothing was sent.", file=out)
         return EXIT_OK if counts["invalid"] == 0 else EXIT_FAILED
     if counts["send"] and not args.yes:
-        where = f"{plan.base_url}"
-        if not _confirm(f"Send {counts['send']} updates to {where}?"):
+        n = counts["send"]
+        accounts = args.integrated_account_id or "the accounts of the file"
+        if not _confirm(f"Send {n} update{'s' * (n != 1)} to {plan.base_url} ({accounts})?"):
             print("Cancelled: nothing was sent.", file=out)
             return EXIT_FAILED
     results = plan.apply(

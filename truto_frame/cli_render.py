@@ -1,7 +1,8 @@
-"""Plain-text views for the command line: the plan, the results table, the results CSV.
+"""The command line's files and text: CSV in and out, the plan, the results table and CSV.
 
-Everything here is a pure function from a plan or a results frame to text or a frame, so the
-command line (:mod:`truto_frame.cli`) and the demo print the same thing and tests can read it.
+Apart from reading and writing CSV files, everything here is a pure function from a plan or a
+results frame to text or a frame, so the command line (:mod:`truto_frame.cli`) and the demo
+print the same thing and tests can read it.
 Remote text is untrusted: control characters are escaped before anything reaches the terminal.
 """
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._types import NULL, NULL_CSV
 from .results import RESULT_COLUMNS
 
 if TYPE_CHECKING:
@@ -23,8 +25,10 @@ __all__ = [
     "RESULT_CSV_COLUMNS",
     "format_plan",
     "format_results",
+    "read_csv_text",
     "results_csv_frame",
     "summary_line",
+    "write_csv",
 ]
 
 RESULT_CSV_COLUMNS: tuple[str, ...] = tuple(f"result_{name}" for name in RESULT_COLUMNS)
@@ -114,6 +118,59 @@ def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
         event_id = group["id"].iloc[0]
         lines.append(f"  row {label} (id {_clean(str(event_id), 40)}): " + "; ".join(parts))
     return lines
+
+
+def read_csv_text(path: str) -> pd.DataFrame:
+    """Read a CSV file with every cell as text, as ``update-events`` does.
+
+    Empty fields are missing (leave unchanged); everything else stays the exact text, so a
+    title ``None`` or ``NA`` is a title, ``<NULL>`` is the clear marker and JSON text is parsed
+    later, at a container column. Rows are labelled as a spreadsheet numbers them (the header
+    is row 1, the first event row 2).
+
+    Parameters
+    ----------
+    path : str
+        The CSV file (UTF-8, with or without a byte-order mark).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    return df
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is NULL:
+        return NULL_CSV
+    if isinstance(value, pd.Timestamp):
+        return pd.NA if pd.isna(value) else value.isoformat()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_csv(df: pd.DataFrame, out: str | IO[str]) -> None:
+    """Write a frame as CSV that ``update-events`` reads back unchanged.
+
+    Lists and dicts become JSON text, :data:`~truto_frame.NULL` becomes ``<NULL>``, Timestamps
+    ISO 8601 text; missing cells are empty fields.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame of events or results.
+    out : str or file
+        Where to write.
+    """
+    text = pd.DataFrame(
+        {name: [_csv_cell(v) for v in df[name].tolist()] for name in df.columns},
+        index=df.index,
+        dtype=object,
+    )
+    text.to_csv(out, index=False)
 
 
 def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 20) -> str:
