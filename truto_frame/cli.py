@@ -33,7 +33,7 @@ from .cli_render import (
     summary_line,
     write_csv,
 )
-from .errors import APIError, ConfigurationError, InputError, TrutoFrameError
+from .errors import ConfigurationError, InputError, TrutoFrameError
 
 if TYPE_CHECKING:
     import httpx
@@ -229,6 +229,8 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     df = read_csv_text(args.file)
+    if "id" not in df.columns:
+        raise UsageError(f"{args.file} has no 'id' column: it must hold the id of each event")
     if not args.integrated_account_id and "integrated_account_id" not in df.columns:
         raise UsageError(
             f"{args.file} has no integrated_account_id column: pass --integrated-account-id"
@@ -375,10 +377,7 @@ def main(
     except (InputError, ConfigurationError) as exc:
         _fail(_one_line(exc))
         return EXIT_USAGE
-    except APIError as exc:
-        _fail(_one_line(exc))
-        return EXIT_FAILED
-    except TrutoFrameError as exc:
+    except TrutoFrameError as exc:  # APIError: the API refused a read
         _fail(_one_line(exc))
         return EXIT_FAILED
     except SystemExit as exc:  # --help and --version
