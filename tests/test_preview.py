@@ -495,3 +495,37 @@ def test_stop_while_sending_cancels_the_rows_not_sent(app: Any, before: pd.DataF
     assert preview.cancel_button.description == "Cancel"
     assert preview.retry_button.description == "Retry failed (5)"
     assert "5</b> cancelled" in preview.results_summary.value
+
+
+def test_prepare_undo_previews_the_restoring_plan(
+    app: Any, transport: Any, before: pd.DataFrame, edited: pd.DataFrame
+) -> None:
+    preview = PlanPreview(_plan_for(edited, before), transport=transport)
+    assert preview.prepare_undo() is None  # nothing applied yet
+    preview.apply()
+    _wait(preview)
+    assert preview.undo_button.layout.display is None and not preview.undo_button.disabled
+    preview.undo_button.click()
+    undo = preview.undo_preview
+    assert undo is not None and preview.undo_button.disabled
+    assert undo.changes.label.value == "rows 1-2 of 2"
+    assert f">{before['title'].iloc[1]}<" in undo.changes.table.value
+    assert len(_patches(app)) == 2, "preparing the undo sent something"
+    undo.apply_button.click()
+    _wait(undo)
+    assert len(_patches(app)) == 4
+    event = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, before["id"].iloc[1])
+    assert event["title"] == before["title"].iloc[1]
+
+
+def test_no_undo_without_a_baseline(app: Any, transport: Any, before: pd.DataFrame) -> None:
+    df = before.iloc[[0]][["id", "calendar.id", "start_time", "end_time", "timezone"]].copy()
+    df["title"] = "Plain"
+    plan = df.truto.update_events(
+        GOOGLECALENDAR_ACCOUNT_ID, token=TOKEN, base_url=BASE, integration="googlecalendar"
+    )
+    preview = PlanPreview(plan, transport=transport)
+    preview.apply()
+    _wait(preview)
+    assert plan.results is not None and plan.results["status"].tolist() == ["updated"]
+    assert preview.undo_button.layout.display == "none"

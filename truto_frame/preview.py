@@ -169,17 +169,23 @@ class PlanPreview:
         self.results_summary = w.HTML()
         self.results = _Pager(w, "Results", results_html, page_size)
         self.retry_button = w.Button(description="Retry failed", layout={"width": "auto"})
+        # Undo only prepares the restoring plan and previews it: it too is sent on Apply.
+        self.undo_button = w.Button(description="Prepare undo…", layout={"width": "auto"})
+        self.undo_preview: PlanPreview | None = None
+        self.undo_box = w.VBox([])
         self.results_box = w.VBox(
             [
                 self.results_summary,
-                w.HBox([self.failures_only, self.retry_button]),
+                w.HBox([self.failures_only, self.retry_button, self.undo_button]),
                 self.results.box,
+                self.undo_box,
             ],
         )
         _set_visible(self.results_box, False)
         self.apply_button.on_click(lambda _b: self.apply())
         self.cancel_button.on_click(lambda _b: self.cancel())
         self.retry_button.on_click(lambda _b: self.retry_failed())
+        self.undo_button.on_click(lambda _b: self.prepare_undo())
         self.failures_only.observe(lambda _c: self._show_results(), names="value")
         self.widget = w.VBox(
             [
@@ -216,6 +222,26 @@ class PlanPreview:
         sub, positions = failed_rows_plan(self.plan)
         if positions:
             self._start(sub, positions, len(positions))
+
+    def prepare_undo(self) -> PlanPreview | None:
+        """Build the plan that restores what this run changed and show its own preview.
+
+        Returns
+        -------
+        PlanPreview or None
+            The undo plan's preview (nothing is sent until its Apply), or ``None`` when there
+            is nothing to undo yet.
+        """
+        if not self._done.is_set() or self.plan.results is None:
+            return None
+        import ipywidgets as w
+
+        undo = self.plan.undo()
+        self.undo_preview = PlanPreview(undo, transport=self._transport)
+        title = "<h4 style='margin:10px 0 2px'>Undo: put the previous values back</h4>"
+        self.undo_box.children = (w.HTML(title), self.undo_preview.widget)
+        self.undo_button.disabled = True
+        return self.undo_preview
 
     def cancel(self) -> None:
         """Before Apply: dismiss the plan (nothing is sent). While running: stop sending."""
@@ -328,6 +354,9 @@ class PlanPreview:
         retryable = int(results["status"].isin(list(RETRYABLE)).sum())
         self.retry_button.description = f"Retry failed ({retryable:,})"
         self.retry_button.disabled = retryable == 0
+        updated = int((results["status"] == "updated").sum())
+        _set_visible(self.undo_button, self.plan.baseline_events is not None and updated > 0)
+        self.undo_button.disabled = self.undo_preview is not None
         self.results.set_rows(
             result_rows(
                 results, self.plan.event_ids.tolist(), failures_only=self.failures_only.value

@@ -133,7 +133,7 @@ def test_preview_apply_in_chromium(sandbox: tuple[Any, str], voila: str) -> None
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(voila, timeout=STARTUP_SECONDS * 1000)
             apply = page.get_by_role("button", name="Apply: update 2 events")
@@ -157,6 +157,12 @@ def test_preview_apply_in_chromium(sandbox: tuple[Any, str], voila: str) -> None
             expect(page.get_by_text("rows 1-6 of 6")).to_be_visible()
             expect(page.locator(".truto-results td", has_text="updated")).to_have_count(2)
             page.screenshot(path=str(ARTIFACTS / "preview-after-apply.png"), full_page=True)
+
+            # Undo is prepared as a plan of its own, previewed, and not sent.
+            page.get_by_role("button", name="Prepare undo…").click()
+            expect(page.get_by_text("Undo: put the previous values back")).to_be_visible()
+            expect(page.get_by_role("button", name="Apply: update 2 events")).to_have_count(2)
+            page.screenshot(path=str(ARTIFACTS / "preview-undo.png"), full_page=True)
         finally:
             browser.close()
 
