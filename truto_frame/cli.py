@@ -255,7 +255,8 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
     print(format_plan(plan), file=out)
     counts = plan.counts
     if args.dry_run:
-        print("Dry run: nothing was sent.", file=out)
+        note = f" ({args.results} is written only by a real run.)" if args.results else ""
+        print(f"Dry run: nothing was sent.{note}", file=out)
         return EXIT_OK if counts["invalid"] == 0 else EXIT_FAILED
     if counts["send"] and not args.yes:
         n = counts["send"]
