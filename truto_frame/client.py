@@ -1,39 +1,32 @@
-"""The async HTTP client of the Unified Calendar API.
+"""The async HTTP client of the Unified Calendar API, paced and retried.
 
-:class:`TrutoClient` wraps one shared ``httpx.AsyncClient`` (keep-alive, a pool sized for the
-run's concurrency, any ``transport=``: the sandbox app in process, ``httpx.MockTransport`` in
-tests). Every request is paced (:mod:`truto_frame.pacing`) and retried
-(:mod:`truto_frame.retry`); :meth:`TrutoClient.update_event` and :meth:`TrutoClient.get_event`
-return a :class:`CallResult` and never raise for an error answer, because a bad row must land in
-its row of the results. :meth:`TrutoClient.list_events` and
-:meth:`TrutoClient.get_integrated_account` raise :class:`~truto_frame.errors.APIStatusError` /
-:class:`~truto_frame.errors.APIConnectionError`: a partial read is of no use.
-
-The token is kept in the default headers of the ``httpx`` client only (httpx masks
-``Authorization`` in its reprs; httpcore's DEBUG log shows request methods, not request
-headers). This module's reprs, logs and messages never hold it; any echo of it in a server's
-answer is redacted from bodies and errors, and a logging filter on the ``httpx`` and
-``httpcore`` loggers redacts it from their records (httpcore logs response headers at DEBUG).
+:class:`TrutoClient` sends through ``httpx`` with keep-alive, or through any ``transport=`` (the
+sandbox app in process, ``httpx.MockTransport`` in tests); :mod:`truto_frame.pacing` paces every
+request and :mod:`truto_frame.retry` decides its retries. ``update_event`` and ``get_event``
+return a :class:`~truto_frame.call.CallResult` and never raise for an error answer, so that a bad
+row lands in its row of the results; ``list_events`` and ``get_integrated_account`` raise
+:class:`~truto_frame.errors.APIError` subclasses, as a partial read is of no use. The token lives
+only in the ``httpx`` default headers (masked in httpx reprs); an echo of it in an answer or a
+log record is redacted (:mod:`truto_frame.auth`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 import logging
-import os
 import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 import httpx
 
+from .auth import DEFAULT_BASE_URL, guard_logs, redact, resolve_base_url, resolve_token
+from .call import CallResult, canonical_json, describe_error, idempotency_key_for
 from .errors import APIConnectionError, APIStatusError, ConfigurationError
 from .options import RequestOptions, encode_query
 from .pacing import Pacer, RateLimits
@@ -49,210 +42,9 @@ __all__ = [
     "resolve_token",
 ]
 
-DEFAULT_BASE_URL: Final = "https://api.truto.one"
 EVENTS_PATH: Final = "/unified/calendar/events"
-_REDACTED: Final = "[redacted]"
 _SHARD: Final = 8  # connections per httpx pool (see TrutoClient._pick)
 _log = logging.getLogger(__name__)
-
-# httpcore logs response headers at DEBUG; a server echoing the token would put it in a log
-# line. Filters do not inherit down the logger tree, so each emitting logger gets one.
-_GUARDED_LOGGERS: Final = (
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "truto_frame.client",
-)
-_SECRETS: set[str] = set()
-
-
-class _RedactSecrets(logging.Filter):
-    """Replace any known token in a log record; runs only for records that are emitted."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            message = record.getMessage()
-            if any(secret in message for secret in _SECRETS):
-                for secret in _SECRETS:
-                    message = message.replace(secret, _REDACTED)
-                record.msg, record.args = message, None
-        return True
-
-
-_FILTER: Final = _RedactSecrets()
-
-
-def _guard_logs(token: str) -> None:
-    _SECRETS.add(token)
-    for name in _GUARDED_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-
-
-@dataclass(frozen=True)
-class CallResult:
-    """The end of one request, after every retry.
-
-    Parameters
-    ----------
-    ok : bool
-        Whether the last answer was a 2xx.
-    http_status : int or None
-        The status of the last answer; ``None`` when none came (network error, not sent).
-    body : Any
-        The parsed body of the last answer: the event on success, Truto's whole error object
-        (``statusCode``, ``error``, ``message``, ``truto_is_remote_error``, ``raw_response``,
-        ``truto_error_insight``...) on failure, text when it was not JSON, or ``None``.
-    error : str or None
-        One readable line, e.g. ``"404 Not Found: Event not found (remote error from provider)"``.
-    attempts : int
-        Requests sent (0 when the request was never sent).
-    outcome : str
-        ``"ok"``, ``"failed"``, ``"account_blocked"`` (Truto's own 503: the account is blocked)
-        or ``"cancelled"`` (never sent because the run was stopped).
-    """
-
-    ok: bool
-    http_status: int | None
-    body: Any
-    error: str | None
-    attempts: int
-    outcome: str = "ok"
-
-
-def resolve_token(token: str | None = None) -> str:
-    """The API token: the argument, else the environment variable ``TRUTO_API_TOKEN``.
-
-    Parameters
-    ----------
-    token : str, optional
-        An explicit token.
-
-    Returns
-    -------
-    str
-        The token, stripped.
-
-    Raises
-    ------
-    ConfigurationError
-        When neither gives a non-empty token.
-    """
-    value = token if token is not None else os.environ.get("TRUTO_API_TOKEN")
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(
-            "No Truto API token: pass token=... or set the TRUTO_API_TOKEN environment variable "
-            "(the sandbox accepts 'sandbox-token')."
-        )
-    return value.strip()
-
-
-def resolve_base_url(base_url: str | None = None) -> str:
-    """The API base URL: the argument, else ``TRUTO_API_BASE_URL``, else Truto's.
-
-    Parameters
-    ----------
-    base_url : str, optional
-        An explicit base URL (e.g. a sandbox on ``http://127.0.0.1:8765``).
-
-    Returns
-    -------
-    str
-        The URL without a trailing slash.
-
-    Raises
-    ------
-    ConfigurationError
-        When the URL is not ``http(s)://``.
-    """
-    value = base_url or os.environ.get("TRUTO_API_BASE_URL") or DEFAULT_BASE_URL
-    value = value.strip().rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        raise ConfigurationError(f"base_url must start with http:// or https://, not {value!r}")
-    return value
-
-
-def canonical_json(value: Any) -> str:
-    """JSON text with sorted keys and no spaces: equal payloads give equal text.
-
-    Parameters
-    ----------
-    value : Any
-        A JSON-able value.
-
-    Returns
-    -------
-    str
-        The canonical text.
-    """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def idempotency_key_for(event_id: str, payload: Mapping[str, Any]) -> str:
-    """The ``Idempotency-Key`` of a PATCH: sha256 of the event id and the canonical payload.
-
-    Parameters
-    ----------
-    event_id : str
-        The event id.
-    payload : mapping
-        The JSON body.
-
-    Returns
-    -------
-    str
-        64 hex digits; the same for the same event and body, so a re-run is recognised.
-    """
-    text = event_id + "\n" + canonical_json(payload)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _status_phrase(status: int) -> str:
-    try:
-        from http import HTTPStatus
-
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
-def describe_error(status: int, body: Any) -> str:
-    """One readable line for an error answer.
-
-    Parameters
-    ----------
-    status : int
-        The HTTP status.
-    body : Any
-        The parsed body.
-
-    Returns
-    -------
-    str
-        ``"<status> <phrase>: <message>"``, with ``(remote error from provider)`` when the
-        provider sent it and the insight when Truto gave one.
-    """
-    text = f"{status} {_status_phrase(status)}"
-    if isinstance(body, Mapping):
-        message = body.get("message") or body.get("error")
-        if message:
-            text += f": {' '.join(str(message).split())}"
-        if body.get("truto_is_remote_error") is True:
-            text += " (remote error from provider)"
-        insight = body.get("truto_error_insight")
-        if insight:
-            text += f" [{_short(insight)}]"
-    elif isinstance(body, str) and body.strip():
-        text += f": {' '.join(body.split())[:200]}"
-    return text
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return " ".join(text.split())[:300]
 
 
 class TrutoClient:
@@ -273,9 +65,12 @@ class TrutoClient:
     limits : RateLimits, optional
         Pacing budgets; Truto's documented ones by default.
     clock, sleep : callable, optional
-        Monotonic clock and async sleep, injectable for tests.
+        Monotonic clock and async sleep, injectable for tests (inject both: the pacer waits
+        with ``sleep`` for times read on ``clock``).
     max_connections : int
-        Size of the connection pool, all kept alive; at least the run's concurrency.
+        Connections kept alive per pool. Without a ``transport``, requests spread over
+        ``ceil(max_connections / 8)`` pools, each taking the least busy (httpcore's pool costs
+        O(connections²) per request), so any concurrency up to this many times 8 never queues.
     rng : random.Random, optional
         Source of backoff jitter.
 
@@ -286,8 +81,8 @@ class TrutoClient:
 
     Examples
     --------
-    >>> async def main():
-    ...     async with TrutoClient(token="sandbox-token", transport=transport) as client:
+    >>> async def main(transport):
+    ...     async with TrutoClient("sandbox-token", transport=transport) as client:
     ...         return await client.update_event("ev1", "acc1", {"title": "Hi"})
     """
 
@@ -306,7 +101,7 @@ class TrutoClient:
         rng: random.Random | None = None,
     ) -> None:
         self.__token = resolve_token(token)
-        _guard_logs(self.__token)
+        guard_logs(self.__token)
         self.base_url = resolve_base_url(base_url)
         self.retry = retry if retry is not None else RetryPolicy()
         self.pacer = Pacer(limits, clock=clock, sleep=sleep)
@@ -369,11 +164,10 @@ class TrutoClient:
         )
 
     def _redact(self, text: str) -> str:
-        token = self.__token
-        return text.replace(token, _REDACTED) if token in text else text
+        return redact(text, self.__token)
 
     def _parse(self, response: httpx.Response) -> Any:
-        text = self._redact(response.text)
+        text = redact(response.text, self.__token)
         if not text:
             return None
         try:

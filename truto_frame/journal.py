@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .client import CallResult, idempotency_key_for
+from .call import CallResult, idempotency_key_for
 from .runner import Job
 
 __all__ = ["Journal"]

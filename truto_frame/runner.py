@@ -12,31 +12,27 @@ jobs waiting for a rate slot or a retry stop at once. A second cancellation aban
 requests on the wire too. Jobs never sent come back with ``outcome="cancelled"`` and
 ``attempts=0``.
 
-:func:`run_sync` runs a coroutine from sync code, a Jupyter cell included, on a private event
-loop in a worker thread (no ``nest_asyncio``).
+:func:`run_sync` (from :mod:`truto_frame.eventloop`) runs a coroutine from sync code, a Jupyter
+cell included, on a private event loop in a worker thread (no ``nest_asyncio``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import sys
-import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .client import CallResult
+from .eventloop import run_sync
 from .options import RequestOptions
 
 if TYPE_CHECKING:
     from .client import TrutoClient
 
 __all__ = ["Job", "run_jobs", "run_sync"]
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -347,87 +343,3 @@ def _uncancel() -> None:
     uncancel = getattr(task, "uncancel", None)
     if uncancel is not None:
         uncancel()
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, inside Jupyter's running loop too.
-
-    The coroutine runs on a new private event loop in a worker thread, with the caller's
-    context variables; the calling thread waits. Ctrl-C (``KeyboardInterrupt``) cancels the
-    coroutine's task: :func:`run_jobs` then stops gracefully and its results are returned
-    normally; if the coroutine ends cancelled, ``KeyboardInterrupt`` is raised. A third Ctrl-C
-    stops waiting and raises at once.
-
-    Parameters
-    ----------
-    coro : coroutine
-        What to run.
-
-    Returns
-    -------
-    Any
-        The coroutine's result; its exception is raised as is.
-    """
-    loop = asyncio.new_event_loop()
-    outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
-    started = threading.Event()
-    holder: list[asyncio.Task[T]] = []
-
-    def main() -> None:
-        try:
-            asyncio.set_event_loop(loop)
-            task = loop.create_task(coro)
-            holder.append(task)
-            started.set()
-            try:
-                outcome.set_result(loop.run_until_complete(task))
-            except BaseException as exc:
-                outcome.set_exception(exc)
-        finally:
-            started.set()
-            _close_loop(loop)
-
-    context = contextvars.copy_context()
-    thread = threading.Thread(target=context.run, args=(main,), name="truto-frame-loop")
-    thread.daemon = True
-    launched = False
-    interrupts = 0
-    while True:
-        try:
-            if not launched:  # inside the try: a Ctrl-C right after the start is handled too
-                launched = True
-                thread.start()
-            # A timeout keeps the wait interruptible by Ctrl-C on every platform.
-            value = outcome.result(timeout=0.25)
-        except concurrent.futures.TimeoutError:
-            continue
-        except KeyboardInterrupt:
-            interrupts += 1
-            if interrupts >= 3:
-                raise
-            started.wait()
-            if holder:
-                loop.call_soon_threadsafe(holder[0].cancel)
-            continue
-        except asyncio.CancelledError:
-            thread.join()
-            if interrupts:
-                raise KeyboardInterrupt from None
-            raise
-        thread.join()
-        return value
-
-
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    # What asyncio.run does on exit: cancel leftovers, finish async generators, close.
-    try:
-        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.run_until_complete(loop.shutdown_default_executor())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
