@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# What the browser test (tests/browser/) needs on a fresh Debian machine:
-#   * Debian's Chromium (Playwright drives it; never `playwright install`, which downloads one);
-#   * the `browser` extra (playwright, voila, ipykernel) in .venv, the virtualenv that .ci/run
-#     creates next: `python3 -m venv .venv` keeps what is already installed in it.
+# What the browser test (tests/browser/) needs on a fresh Debian machine beyond pip: Debian's
+# Chromium (Playwright drives it; never `playwright install`, which downloads one). The Python
+# side (the `browser` extra) comes with `pip install -e '.[dev]'`, the README's test command.
 # Run as root (CI) or with sudo available. Safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +15,3 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 /usr/bin/chromium --version 2>/dev/null || true
-
-python3 -m venv .venv
-.venv/bin/python -m pip install -q -e '.[dev,browser]'

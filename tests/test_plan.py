@@ -185,3 +185,13 @@ def test_token_is_not_in_any_repr() -> None:
     plan = plan_of(df)
     for text in (repr(plan), plan._repr_html_(), repr(vars(plan)), str(plan.payloads)):
         assert "secret-token-value" not in text
+
+
+def test_the_integration_is_known_per_account() -> None:
+    df = pd.DataFrame({"id": ["a", "b"], "integrated_account_id": ["acc-1", "acc-2"]})
+    assert df.truto.update_events(integration="outlookcalendar").integrations == {
+        "acc-1": "outlookcalendar",
+        "acc-2": "outlookcalendar",
+    }
+    mapping = {"acc-1": "googlecalendar"}
+    assert df.truto.update_events(integration=mapping).integrations == mapping

@@ -84,7 +84,7 @@ def test_summary_counts_rows_attendees_warnings_and_ignored_columns() -> None:
     plan = _plan(df, integration="outlookcalendar", send_notifications="all")
     s = plan_summary(plan)
     assert (s.rows, s.send, s.skipped, s.invalid) == (3, 2, 0, 1)
-    assert s.accounts == [("acc-1", None, 3)]
+    assert s.accounts == [("acc-1", "outlookcalendar", 3)]
     # Row e1 has two attendees, one of them the organizer; e3 sends no attendees and has no
     # baseline, so its attendees are unknown.
     assert (s.attendees, s.attendee_events, s.attendees_unknown) == (1, 1, 1)

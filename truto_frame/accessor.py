@@ -35,7 +35,7 @@ class TrutoAccessor:
         exclude_fields: Sequence[str] | None = None,
         remote_query: Mapping[str, Any] | None = None,
         concurrency: int = 16,
-        baseline: pd.DataFrame | None = None,
+        baseline: pd.DataFrame | str | None = None,
         integration: str | Mapping[str, str] | None = None,
     ) -> EventUpdatePlan:
         """Plan the update of every row's event; nothing is sent until ``plan.apply()``.

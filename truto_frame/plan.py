@@ -408,6 +408,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _integration_by_account(
+    accounts: Sequence[str | None], integration: str | Mapping[str, str] | None
+) -> dict[str, str]:
+    # The preview names each account's integration, whichever way it was given.
+    if isinstance(integration, str):
+        return {a: integration for a in dict.fromkeys(accounts) if a is not None}
+    return dict(integration or {})
+
+
 def _token_or_none(token: str | None) -> str | None:
     # A plan can be built and previewed without a token; apply() is where one is required.
     from .client import resolve_token
@@ -646,6 +655,6 @@ def build_plan(
         concurrency=concurrency,
         token=_token_or_none(token),
         base_url=resolve_base_url(base_url),
-        integrations=integration if isinstance(integration, Mapping) else None,
+        integrations=_integration_by_account(accounts, integration),
         baseline_events=baseline_events,
     )
