@@ -105,6 +105,12 @@ def test_google_requires_times_and_timezone_from_the_current_event() -> None:
     }
 
 
+def test_unknown_integration_carries_what_google_requires() -> None:
+    # Without knowing the account's integration, the diff must still pass a Google account.
+    body = diff_against_baseline({"title": "Kick-off"}, CURRENT, UNKNOWN_INTEGRATION)
+    assert body == diff_against_baseline({"title": "Kick-off"}, CURRENT, GOOGLE)
+
+
 def test_moving_the_start_brings_end_and_timezone_along() -> None:
     body = diff_against_baseline({"start_time": "2026-01-01T09:00:00Z"}, CURRENT, OUTLOOK)
     assert body is not None

@@ -76,3 +76,9 @@ def test_outlook_does_not_support_guest_permissions() -> None:
 def test_unknown_name_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown integration 'gcal'"):
         rules_for("gcal")
+
+
+def test_a_baseline_diff_carries_what_any_integration_requires_when_unknown() -> None:
+    assert rules_for(None).carried_fields == {"calendar", "start_time", "end_time"}
+    assert rules_for("outlookcalendar").carried_fields == {"calendar"}
+    assert rules_for("google").carried_fields == rules_for("google").required_fields

@@ -266,8 +266,9 @@ def diff_against_baseline(
         The current event (from :func:`baseline_lookup`); ``None`` when it is not in the baseline,
         in which case the payload is returned unchanged (the caller reports that row).
     rules : IntegrationRules
-        The account's integration: its required fields are added back from the current event
-        (``calendar`` everywhere, ``start_time``/``end_time`` on Google), and ``timezone`` plus
+        The account's integration: its carried fields are added back from the current event
+        (``calendar`` everywhere, ``start_time``/``end_time`` on Google and when the integration
+        is unknown), and ``timezone`` plus
         the other end of the time range whenever a time is sent.
 
     Returns
@@ -284,7 +285,7 @@ def diff_against_baseline(
             changed[field] = after
     if not changed:
         return None
-    _add_from(rules.required_fields, changed, payload, current)
+    _add_from(rules.carried_fields, changed, payload, current)
     # Required fields may have brought a time along: a time needs its pair and the zone.
     if _INSTANT_FIELDS & set(changed):
         _add_from(("start_time", "end_time", "timezone"), changed, payload, current)

@@ -52,12 +52,20 @@ class IntegrationRules:
         Top-level body fields every update must carry.
     supports_send_notifications : bool
         Whether the ``send_notifications`` query parameter has an effect.
+    carried_fields : frozenset of str
+        Fields a baseline diff sends with every change, copied from the current event, so the
+        update is accepted; defaults to ``required_fields``.
     """
 
     name: str
     supported_fields: frozenset[str]
     required_fields: frozenset[str]
     supports_send_notifications: bool
+    carried_fields: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.carried_fields:
+            object.__setattr__(self, "carried_fields", self.required_fields)
 
 
 INTEGRATIONS: Mapping[str, IntegrationRules] = {
@@ -89,6 +97,9 @@ UNKNOWN_INTEGRATION = IntegrationRules(
     supported_fields=REQUEST_FIELDS,
     required_fields=frozenset.intersection(*(r.required_fields for r in INTEGRATIONS.values())),
     supports_send_notifications=True,
+    # With a baseline at hand, carrying what *any* integration requires costs nothing (the
+    # values are the current ones) and keeps a Google account from refusing the update.
+    carried_fields=frozenset.union(*(r.required_fields for r in INTEGRATIONS.values())),
 )
 
 
