@@ -349,6 +349,27 @@ def test_a_hole_in_a_nested_list_names_the_nested_column() -> None:
     )
 
 
+def test_a_far_index_is_a_hole_without_building_the_list() -> None:
+    body, problems = unflatten_record({"title": "t", "attendees[1000000000].person.name": "Bo"})
+    assert body == {"title": "t"}
+    assert problems == [
+        (
+            "attendees[1000000000].person.name",
+            problems[0][1],
+        )
+    ]
+    assert "attendees[1000000000] is set but attendees[0] is empty" in problems[0][1]
+    _, problems = unflatten_record({"recurrence[0]": "RRULE:X", "recurrence[99999]": "RRULE:Y"})
+    assert "recurrence[99999] is set but recurrence[1] is empty" in problems[0][1]
+
+
+def test_the_same_list_item_twice_conflicts() -> None:
+    df = pd.DataFrame([[NULL, "RRULE:X"]], columns=["recurrence[0]", "recurrence[0]"])
+    bodies, problems = unflatten_frame(df)
+    assert bodies == [{"recurrence": [None]}]
+    assert problems[0][0][0] == "recurrence[0]" and "conflicts" in problems[0][0][1]
+
+
 def test_list_items_follow_their_index_not_the_column_order() -> None:
     cells = {f"recurrence[{i}]": f"RDATE:2026010{i % 10}" for i in reversed(range(12))}
     body, problems = unflatten_record(cells)

@@ -284,11 +284,14 @@ def _clean(value: Any) -> Any:
 # --------------------------------------------------------------------------- compiled columns
 
 
-class _Items(dict[Any, Any]):
-    """A list being built from ``[i]`` sub-columns: index -> item, turned into a list last."""
+class _Hole:
+    """Type of :data:`_HOLE`: a list slot that no column of the row has set (yet)."""
+
+    def __repr__(self) -> str:
+        return "<hole>"
 
 
-_EACH = object()  # in a ColumnSet's skeleton: "every item of this list"
+_HOLE = _Hole()
 
 
 class ColumnSet:
@@ -319,17 +322,19 @@ class ColumnSet:
                     self.errors[name] = str(exc)
         known = {path for path in self.paths if path is not None}
         parents = {path[:i] for path in known for i in range(1, len(path))}
-        # Per column: steps to its parent (key, class of the container to make there); last
-        # key; container kind at its path (JSON text is parsed there); whether another column
-        # holds one of its parents whole (guarded), or it holds whole what others fill in parts.
+        # Per column: steps to its parent (key or index, class of the container to make
+        # there); last key or index; container kind at its path (JSON text is parsed there);
+        # whether another column holds one of its parents whole (guarded), or it holds whole
+        # what others fill in parts.
         self.rows: list[tuple[Any, tuple[tuple[Any, type], ...], Any, Any, bool, bool]] = []
-        self.skeleton: dict[Any, Any] = {}  # where lists are built: converted after each row
         for name, path in zip(self.names, self.paths, strict=True):
-            if path is None:
+            # Item [k] of a list needs k columns for the items before it: with fewer columns
+            # in the frame, the column always leaves a hole (and never builds a huge list).
+            if path is None or any(isinstance(p, int) and p >= len(self.names) for p in path):
                 self.rows.append((name, (), None, None, False, False))
                 continue
             steps = tuple(
-                (key, _Items if isinstance(nxt, int) else dict)
+                (key, list if isinstance(nxt, int) else dict)
                 for key, nxt in itertools.pairwise(path)
             )
             kind: str | None = container_kind(path)
@@ -337,20 +342,6 @@ class ColumnSet:
                 kind = "any"
             guarded = any(path[:i] in known for i in range(1, len(path)))
             self.rows.append((name, steps, path[-1], kind, guarded, path in parents))
-            node = self.skeleton
-            for key, nxt in itertools.pairwise(path):
-                node = node.setdefault(_EACH if isinstance(key, int) else key, {})
-                if isinstance(nxt, int):
-                    node.setdefault(_EACH, {})
-        _prune(self.skeleton)
-
-
-def _prune(node: dict[Any, Any]) -> bool:
-    # Keep only the branches of the skeleton that lead to a list.
-    for key in list(node):
-        if not _prune(node[key]) and key is not _EACH:
-            del node[key]
-    return bool(node)
 
 
 @lru_cache(maxsize=256)
@@ -440,7 +431,8 @@ def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict
     """Build one body from the row's cells (aligned with ``cs.names``) and list its problems."""
     body: dict[Any, Any] = {}
     problems: list[Problem] = []
-    wholes: set[int] = set()  # ids of dicts given whole where other columns fill in parts
+    wholes: set[int] = set()  # ids of values given whole where other columns fill in parts
+    holes = 0  # list slots skipped so far; a later column may still fill them
     reading = cs.reading
     for index, ((name, steps, last, kind, guarded, whole), raw) in enumerate(
         zip(cs.rows, values, strict=True)
@@ -452,81 +444,133 @@ def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict
             if value is MISSING:
                 continue
         if last is None:
-            problems.append((str(name), cs.errors[name]))
+            problems.append(_unplaceable(cs, values, index, body))
             continue
         if kind is not None and type(value) is str:
             value, message = _parse_json(value, kind, reading)
             if message is not None:
                 problems.append((str(name), message))
                 continue
-        node = body
+        node: Any = body
         for key, make in steps:
-            child = node.get(key, MISSING)
-            if child is MISSING:
-                child = node[key] = make()
-            elif type(child) is not make or (guarded and id(child) in wholes):
-                break  # a whole value (or NULL) already sits where this column needs a parent
+            if type(key) is int:  # node is a list: lists are built in place, holes marked
+                size = len(node)
+                if key < size:
+                    child = node[key]
+                    if child is _HOLE:
+                        child = node[key] = make()
+                        holes -= 1
+                    elif type(child) is not make or (guarded and id(child) in wholes):
+                        break
+                else:
+                    if key > size:
+                        node.extend([_HOLE] * (key - size))
+                        holes += key - size
+                    child = make()
+                    node.append(child)
+            else:
+                child = node.get(key, MISSING)
+                if child is MISSING:
+                    child = node[key] = make()
+                elif type(child) is not make or (guarded and id(child) in wholes):
+                    break  # a whole value (or NULL) already sits where this column needs a parent
             node = child
         else:
-            if last not in node:
-                node[last] = value
-                if whole and type(value) is dict:
+            if type(last) is int:
+                size = len(node)
+                placed = True
+                if last < size:
+                    placed = node[last] is _HOLE
+                    if placed:
+                        node[last] = value
+                        holes -= 1
+                else:
+                    if last > size:
+                        node.extend([_HOLE] * (last - size))
+                        holes += last - size
+                    node.append(value)
+            else:
+                placed = last not in node
+                if placed:
+                    node[last] = value
+            if placed:
+                if whole and (type(value) is dict or type(value) is list):
                     wholes.add(id(value))
                 continue
-        path = cs.paths[index]
-        assert path is not None
-        other, common = _set_column(cs, values, path, index)
-        problems.append(
-            (
-                str(name),
-                f"conflicts with column {other}: {format_path(path[: max(common, 1)])} is given "
-                "twice, or both whole and in parts; keep one of them",
-            )
-        )
-    if cs.skeleton:
-        _finish(body, cs.skeleton, (), (cs, values, problems))
+        problems.append(_conflict(cs, values, index))
+    if holes:
+        _close_holes(body, (), cs, values, problems)
     return body, problems
 
 
-def _finish(node: Any, skeleton: dict[Any, Any], path: Path, row: Any) -> Any:
-    # Turn the lists being built into lists; a hole is a problem, never a phantom item.
-    if type(node) is _Items:
-        keys = sorted(node)
-        if keys[-1] != len(keys) - 1:
-            gap = next(i for i, key in enumerate(keys) if key != i)
-            here, empty = (*path, keys[gap]), format_path((*path, gap))
-            cs, values, problems = row
-            first = next(
-                (
-                    str(cs.names[i])
-                    for i, other in enumerate(cs.paths)
-                    if other is not None
-                    and other[: len(here)] == here
-                    and normalize_cell(values[i]) is not MISSING
-                ),
-                format_path(here),
-            )
-            problems.append(
-                (
-                    first,
-                    f"{format_path(here)} is set but {empty} is empty; lists are sent whole, so "
-                    f"a list cannot have holes: fill {empty} or number the items from [0]",
-                )
-            )
-        node = [node[key] for key in keys]
-        each = skeleton.get(_EACH)
-        if each:
-            for index, item in enumerate(node):
-                if type(item) is dict or type(item) is _Items:
-                    node[index] = _finish(item, each, (*path, index), row)
-    elif type(node) is dict:
-        for key, sub in skeleton.items():
-            item = node.get(key)
-            if sub and (type(item) is dict or type(item) is _Items):
-                new = _finish(item, sub, (*path, key), row)
-                if new is not item:
-                    node[key] = new
-    return node
+def _conflict(cs: ColumnSet, values: Sequence[Any], index: int) -> Problem:
+    # Slow path: the column at `index` could not be placed. Name what is in its way.
+    path = cs.paths[index]
+    assert path is not None
+    other, common = _set_column(cs, values, path, index)
+    return (
+        str(cs.names[index]),
+        f"conflicts with column {other}: {format_path(path[: max(common, 1)])} is given "
+        "twice, or both whole and in parts; keep one of them",
+    )
+
+
+def _unplaceable(cs: ColumnSet, values: Sequence[Any], index: int, body: dict) -> Problem:
+    # Slow path: a malformed column name, or an index too far for the frame to fill.
+    name, path = cs.names[index], cs.paths[index]
+    if path is None:
+        return (str(name), cs.errors[name])
+    k = next(k for k, p in enumerate(path) if isinstance(p, int) and p >= len(cs.names))
+    node: Any = body
+    for part in path[:k]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = []
+            break
+    items = node if type(node) is list else []
+    return _hole_problem(
+        cs, values, path[: k + 1], items.index(_HOLE) if _HOLE in items else len(items)
+    )
+
+
+def _hole_problem(cs: ColumnSet, values: Sequence[Any], here: Path, empty_index: int) -> Problem:
+    # `here` is a list item that is set while the item at `empty_index` before it is empty.
+    column = next(
+        (
+            str(cs.names[i])
+            for i, other in enumerate(cs.paths)
+            if other is not None
+            and other[: len(here)] == here
+            and normalize_cell(values[i]) is not MISSING
+        ),
+        format_path(here),
+    )
+    empty = format_path((*here[:-1], empty_index))
+    return (
+        column,
+        f"{format_path(here)} is set but {empty} is empty; lists are sent whole, so a list "
+        f"cannot have holes: fill {empty} or number the items from [0]",
+    )
+
+
+def _close_holes(
+    node: Any, path: Path, cs: ColumnSet, values: Sequence[Any], problems: list[Problem]
+) -> None:
+    # Slow path, only for a row with a hole: report each list with one, then drop the holes.
+    if type(node) is dict:
+        for key, item in node.items():
+            if type(item) is dict or type(item) is list:
+                _close_holes(item, (*path, key), cs, values, problems)
+    elif type(node) is list:
+        if _HOLE in node:
+            first = node.index(_HOLE)
+            after = next(i for i in range(first, len(node)) if node[i] is not _HOLE)
+            problems.append(_hole_problem(cs, values, (*path, after), first))
+            node[:] = [item for item in node if item is not _HOLE]
+        for index, item in enumerate(node):
+            if type(item) is dict or type(item) is list:
+                _close_holes(item, (*path, index), cs, values, problems)
 
 
 def unflatten_record(cells: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
