@@ -434,3 +434,44 @@ def test_sandbox_command_prints_what_to_use(monkeypatch, capsys) -> None:  # typ
     assert "read-only" in out and "blocked" in out
     assert main(["sandbox", "--error-rate", "2"]) == 2
     _one_line_error(capsys.readouterr().err, "fault rates")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_remote_text_cannot_drive_the_terminal(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    ((a, cal_a),) = _events(app, 1)
+    source = _write(
+        tmp_path / "esc.csv",
+        [{"id": a, "calendar.id": cal_a, "title": "\x1b[2J\x1b[31mred\x07"}],
+    )
+    code = main(
+        ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"],
+        transport=env,
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\u001b[2J" in out  # shown escaped, as JSON text
+
+
+def test_results_table_lists_failures_first_and_counts_skipped() -> None:
+    from truto_frame.cli_render import format_results, summary_line
+    from truto_frame.results import RowResult, results_frame
+
+    index = pd.RangeIndex(2, 6)
+    results = results_frame(
+        index,
+        [
+            RowResult("updated", 200, None, 1),
+            RowResult("skipped"),
+            RowResult("failed", 404, "404 Not Found: gone", 1),
+            RowResult("invalid", None, "status: bad", 0),
+        ],
+    )
+    ids = pd.Series(["a", "b", "c", "d"], index=index)
+    lines = format_results(results, ids).splitlines()
+    assert lines[0].split() == ["row", "id", "status", "http", "tries", "error"]
+    assert [line.split()[2] for line in lines[1:4]] == ["failed", "invalid", "updated"]
+    assert lines[-1] == "(1 unchanged rows skipped, not listed)"
+    assert summary_line(results) == "1 updated, 1 skipped, 1 failed, 1 invalid (of 4 rows)"

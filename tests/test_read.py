@@ -220,3 +220,10 @@ def test_works_inside_a_running_event_loop(app) -> None:  # type: ignore[no-unty
         return len(synchronous), len(awaited)
 
     assert asyncio.run(in_a_notebook_cell()) == (30, 30)
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5])
+def test_a_bad_page_size_is_refused(app, bad) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigurationError, match="page_size"):
+        _read(app, page_size=bad)
+    assert app.state.sandbox.requests == []
