@@ -4,6 +4,10 @@
 own process with rate limits off (the client's budgets off too). Ideal wall time:
 ``ceil(N / C) * latency``; efficiency = ideal / measured, bar >= 0.85.
 
+A floor is measured too: the same PATCHes as pre-built bytes written on C raw keep-alive
+sockets (no HTTP library, no parsing), i.e. the best this server allows on this machine; the
+gap between it and the ideal is the sandbox's own per-request cost, not the client's.
+
 In the same run, two loops an analyst writes by hand, over fewer rows (per-row time
 extrapolated to N): one ``httpx.Client`` PATCHing one row after another (keep-alive), and
 ``httpx.patch`` per row (a new connection each time). The engine's speed-up over each is printed.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import sys
 import time
@@ -58,18 +63,63 @@ async def _send(plan: truto_frame.EventUpdatePlan, url: str) -> tuple[float, pd.
         return time.perf_counter() - start, results
 
 
-def engine_run(url: str, rows: pd.DataFrame, concurrency: int, label: str) -> float:
-    """Plan and send every row with the engine; return the sending wall time."""
+def engine_run(url: str, rows: pd.DataFrame, concurrency: int, label: str) -> tuple[float, float]:
+    """Plan and send every row with the engine; return the wall and CPU time of sending."""
     admin(url, "reset")
     frame = rows.assign(title=[f"{label} #{i}" for i in range(len(rows))])
     plan = frame.truto.update_events(
         integrated_account_id=ACCOUNT, token=TOKEN, base_url=url, concurrency=concurrency
     )
+    cpu = time.process_time()
     wall, results = asyncio.run(_send(plan, url))
+    cpu = time.process_time() - cpu
     statuses = Counter(results["status"])
     if statuses != Counter({"updated": len(rows)}):
         print(f"   warning: engine run {label} ended {dict(statuses)}")
-    return wall
+    return wall, cpu
+
+
+async def _raw(url: str, requests: list[bytes], concurrency: int) -> float:
+    parts = httpx.URL(url)
+    pending = iter(requests)
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(parts.host, parts.port)
+        try:
+            for request in pending:  # one shared iterator: each request goes once
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                if not head.startswith(b"HTTP/1.1 200"):
+                    raise RuntimeError(head.split(b"\r\n")[0].decode())
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - start
+
+
+def floor_run(url: str, rows: pd.DataFrame, concurrency: int, label: str) -> float:
+    """The same PATCHes as pre-built bytes on raw keep-alive sockets: what the server allows."""
+    admin(url, "reset")
+    host = httpx.URL(url).netloc.decode()
+    requests = []
+    for i, (event_id, calendar) in enumerate(zip(rows["id"], rows["calendar.id"], strict=True)):
+        body = json.dumps({"calendar": {"id": calendar}, "title": f"{label} #{i}"}).encode()
+        head = (
+            f"PATCH /unified/calendar/events/{quote(str(event_id), safe='')}"
+            f"?integrated_account_id={ACCOUNT} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        requests.append(head.encode() + body)
+    return asyncio.run(_raw(url, requests, concurrency))
 
 
 def loop_run(url: str, rows: pd.DataFrame, *, keep_alive: bool, label: str) -> float:
@@ -119,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     server_args = ["--latency", str(latency), "--account-limit", "none", "--token-limit", "none"]
     server_args += ["--events-per-account", str(max(n, args.loop_rows))]
     engine: list[float] = []
+    cpu: list[float] = []
+    floor: list[float] = []
     kept: list[float] = []
     fresh: list[float] = []
     with sandbox_process(server_args) as url:
@@ -126,7 +178,10 @@ def main(argv: list[str] | None = None) -> None:
         loop_rows = rows.iloc[: args.loop_rows]
         # Interleaved, so that load from other processes hits every variant alike.
         for run in range(args.runs):
-            engine.append(engine_run(url, rows, c, f"engine {run}"))
+            wall, seconds = engine_run(url, rows, c, f"engine {run}")
+            engine.append(wall)
+            cpu.append(seconds)
+            floor.append(floor_run(url, rows, c, f"floor {run}"))
             kept.append(loop_run(url, loop_rows, keep_alive=True, label=f"keep-alive {run}"))
             fresh.append(loop_run(url, loop_rows, keep_alive=False, label=f"new-conn {run}"))
 
@@ -136,6 +191,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"   ideal ceil(N/C) x latency = ceil({n}/{c}) x {latency} s = {ideal:.3f} s")
     print(f"   engine wall (sending {n} rows):   {spread(engine)}")
     print(f"   engine throughput:                 {n / wall:.1f} rows/s")
+    print(
+        f"   floor (raw sockets, pre-built):    {spread(floor)}: efficiency "
+        f"{ideal / median(floor):.3f}; the engine takes {wall / median(floor):.2f}x the floor"
+    )
+    print(
+        f"   client CPU while sending:          {median(cpu):.3f} s "
+        f"({median(cpu) / n * 1000:.2f} ms per request; the rest of the wall is waiting)"
+    )
     print(
         f"   sequential keep-alive loop:        {kept_row * 1000:.1f} ms/row over {m} rows "
         f"-> {kept_row * n:.1f} s for {n} rows (extrapolated)"
