@@ -72,7 +72,9 @@ async def grant_times(pacer: Pacer, clock: FakeClock, accounts: list[str]) -> di
 
 def test_burst_never_exceeds_the_window_quota() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(50, 10.0), margin=0.0, margin_seconds=0.0), clock, clock.sleep
+    )
     times = asyncio.run(clock.run(grant_times(pacer, clock, ["a"] * 175)))["a"]
     assert len(times) == 175
     assert max_in_window(times, 10.0) == 50
@@ -83,14 +85,18 @@ def test_burst_never_exceeds_the_window_quota() -> None:
 
 def test_margin_stretches_the_window() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(10, 10.0), margin=0.02), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(10, 10.0), margin=0.02, margin_seconds=0.0), clock, clock.sleep
+    )
     times = asyncio.run(clock.run(grant_times(pacer, clock, ["a"] * 11)))["a"]
     assert times[-1] == pytest.approx(10.2)
 
 
 def test_three_accounts_proceed_in_parallel_under_a_shared_token_budget() -> None:
     clock = FakeClock()
-    limits = RateLimits(per_account=(50, 10.0), per_token=(120, 10.0), margin=0.0)
+    limits = RateLimits(
+        per_account=(50, 10.0), per_token=(120, 10.0), margin=0.0, margin_seconds=0.0
+    )
     pacer = Pacer(limits, clock, clock.sleep)
     accounts = ["a", "b", "c"] * 100
     times = asyncio.run(clock.run(grant_times(pacer, clock, accounts)))
@@ -110,27 +116,46 @@ def test_unlimited_pacer_never_waits() -> None:
     assert set(times) == {0.0}
 
 
-def test_429_pauses_the_account_only_and_slows_it_down() -> None:
+def test_429_pauses_the_account_only_and_stretches_its_window_once_per_burst() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(10, 10.0), margin=0.0), clock, clock.sleep)
+    limits = RateLimits(
+        per_account=(10, 10.0), margin=0.0, margin_seconds=0.0, slowdown=0.05, learn=False
+    )
+    pacer = Pacer(limits, clock, clock.sleep)
 
-    async def scenario() -> tuple[float, float, int]:
-        await pacer.acquire("a")
-        pacer.observe("a", 429, {"retry-after": "5"}, wait=5.0)
+    async def scenario() -> tuple[float, float, float, int]:
+        for _ in range(3):
+            await pacer.acquire("a")
+        for _ in range(3):  # one burst: three 429s arrive together
+            pacer.observe("a", 429, {"retry-after": "5"}, wait=5.0)
         await pacer.acquire("b")
         b_at = clock.now
         await pacer.acquire("a")
-        return b_at, clock.now, pacer._accounts["a"].windows[0].limit
+        window = pacer._accounts["a"].windows[0]
+        return b_at, clock.now, window.window, window.limit
 
-    b_at, a_at, limit = asyncio.run(clock.run(scenario()))
+    b_at, a_at, window, limit = asyncio.run(clock.run(scenario()))
     assert b_at == 0.0
     assert a_at == pytest.approx(5.0)
-    assert limit == 8  # 10 * 0.8
+    assert window == pytest.approx(10.5)  # stretched once, not three times
+    assert limit == 10  # the limit is kept
+
+
+def test_a_later_429_stretches_again() -> None:
+    clock = FakeClock()
+    limits = RateLimits(per_account=(10, 2.0), margin=0.0, margin_seconds=0.0, slowdown=0.1)
+    pacer = Pacer(limits, clock, clock.sleep)
+    pacer.observe("a", 429, {}, wait=1.0)
+    clock.now = 5.0
+    pacer.observe("a", 429, {}, wait=1.0)
+    assert pacer._accounts["a"].windows[0].window == pytest.approx(2.0 * 1.1 * 1.1)
 
 
 def test_remaining_and_reset_headers_hold_requests_until_reset() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(50, 10.0), margin=0.0, margin_seconds=0.0), clock, clock.sleep
+    )
 
     async def scenario() -> list[float]:
         await pacer.acquire("a")
@@ -147,7 +172,9 @@ def test_remaining_and_reset_headers_hold_requests_until_reset() -> None:
 
 def test_learned_limit_tightens_but_never_loosens() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(50, 10.0), margin=0.0), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(50, 10.0), margin=0.0, margin_seconds=0.0), clock, clock.sleep
+    )
 
     async def scenario(header: str, n: int) -> list[float]:
         await pacer.acquire("x" + header)
@@ -166,7 +193,9 @@ def test_learned_limit_tightens_but_never_loosens() -> None:
 
 def test_delay_reports_the_wait_without_counting() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(1, 10.0), margin=0.0), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(1, 10.0), margin=0.0, margin_seconds=0.0), clock, clock.sleep
+    )
     assert pacer.delay("a") == 0.0
     asyncio.run(clock.run(pacer.acquire("a")))
     assert pacer.delay("a") == pytest.approx(10.0)
@@ -193,7 +222,7 @@ def test_parse_ratelimit_limit(text: str | None, expected: object) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"per_account": (0, 10.0)}, {"per_token": (5, 0.0)}, {"slowdown": 0.0}],
+    [{"per_account": (0, 10.0)}, {"per_token": (5, 0.0)}, {"slowdown": 2.0}, {"margin": -1}],
 )
 def test_rate_limits_validation(kwargs: dict) -> None:
     with pytest.raises(ValueError):
@@ -202,11 +231,15 @@ def test_rate_limits_validation(kwargs: dict) -> None:
 
 def test_rounded_reset_does_not_slow_a_budget_the_windows_already_track() -> None:
     clock = FakeClock()
-    pacer = Pacer(RateLimits(per_account=(2, 10.0), margin=0.0), clock, clock.sleep)
+    pacer = Pacer(
+        RateLimits(per_account=(3, 10.0), margin=0.0, margin_seconds=0.0), clock, clock.sleep
+    )
 
     async def scenario() -> float:
-        for _ in range(2):
-            await pacer.acquire("a")
+        await pacer.acquire("a")
+        pacer.observe("a", 200, {})  # the first answer ends the probe
+        await pacer.acquire("a")
+        await pacer.acquire("a")
         clock.now = 0.3  # the answer arrives; the server rounds its reset up to whole seconds
         pacer.observe("a", 200, {"ratelimit-remaining": "0", "ratelimit-reset": "10"})
         pacer.observe("a", 200, {"ratelimit-remaining": "0", "ratelimit-reset": "10"})
@@ -214,3 +247,33 @@ def test_rounded_reset_does_not_slow_a_budget_the_windows_already_track() -> Non
         return clock.now
 
     assert asyncio.run(clock.run(scenario())) == pytest.approx(10.0)  # not 10.3
+
+
+def test_first_request_of_an_account_goes_alone_when_learning() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(per_account=(50, 10.0)), clock, clock.sleep)
+    order: list[str] = []
+
+    async def one(name: str) -> None:
+        await pacer.acquire("a")
+        order.append(f"send {name}")
+        await clock.sleep(0.2)  # latency
+        order.append(f"answer {name}")
+        pacer.observe("a", 200, {"ratelimit-limit": "2;w=10"})
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one(str(i)) for i in range(3)))
+
+    asyncio.run(clock.run(scenario()))
+    assert order[:2] == ["send 0", "answer 0"]  # learnt 2 per 10 s before the others went
+    assert clock.now == pytest.approx(10.0 * 1.02 + 0.05 + 0.2)
+    assert pacer.delay("b") == 0.0
+
+
+def test_probing_account_reports_a_small_delay_while_its_first_answer_is_awaited() -> None:
+    clock = FakeClock()
+    pacer = Pacer(RateLimits(), clock, clock.sleep)
+    asyncio.run(clock.run(pacer.acquire("a")))
+    assert 0 < pacer.delay("a") < 0.01
+    pacer.observe("a", 200, {})
+    assert pacer.delay("a") == 0.0

@@ -149,7 +149,7 @@ def test_workers_interleave_accounts_and_prefer_one_with_room() -> None:
         order.append(request.url.params["integrated_account_id"])
         return httpx.Response(200, json={})
 
-    limits = RateLimits(per_account=(2, 10.0), margin=0.0)
+    limits = RateLimits(per_account=(2, 10.0), margin=0.0, margin_seconds=0.0)
     client = client_for(handler, limits=limits, clock=clock, sleep=clock.sleep)
     jobs = jobs_for(6, "a", "a") + jobs_for(2, "b", "b")
     results = asyncio.run(clock.run(run_jobs(client, jobs, concurrency=2)))
@@ -484,8 +484,8 @@ def test_sandbox_quota_is_paced_without_a_single_429() -> None:
     results = asyncio.run(clock.run(run_jobs(client, sandbox_jobs(app, 150), concurrency=16)))
     assert all(r.ok and r.attempts == 1 for r in results.values())
     assert app.state.sandbox.counts(OUTLOOK_ACCOUNT_ID)["rate_limited"] == 0
-    # quota-bound: 3 windows of 50, so two waits of one (slightly stretched) window
-    assert clock.now == pytest.approx(20.4)
+    # quota-bound: 3 windows of 50, so two waits of one window (stretched by the margins)
+    assert clock.now == pytest.approx(2 * (10.2 + 0.05))
 
 
 @pytest.mark.parametrize("learn", [True, False])

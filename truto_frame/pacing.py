@@ -9,7 +9,8 @@ Each budget is a *sliding window log*: the send times of the last ``limit`` requ
 may go when fewer than ``limit`` were sent in the last ``window`` seconds, so no interval of
 ``window`` seconds ever holds more than ``limit`` requests, a burst at the start included (a
 token bucket would let ``2 * limit`` through across a refill). The window is stretched by a small
-``margin`` because the server counts arrival times, which latency jitter moves around.
+margin (a fraction plus a few hundredths of a second) because the server counts arrival times,
+which latency jitter moves around.
 
 What the server says refines the budgets (:meth:`Pacer.observe`):
 
@@ -19,7 +20,10 @@ What the server says refines the budgets (:meth:`Pacer.observe`):
 * ``ratelimit-remaining`` with ``ratelimit-reset`` (seconds from now): when the server counts
   fewer requests left than the account's windows do (someone else uses the same account), at
   most ``remaining`` more (minus those still in flight) go before the reset.
-* a 429 pauses the account until ``Retry-After`` and lowers its limit by ``slowdown``.
+* a 429 pauses the account until ``Retry-After`` and stretches its windows by ``slowdown``
+  (once per episode: the other 429s of the same burst, within a window, do not compound). The
+  limit itself is kept: most 429s come from a window boundary met a little early, and cutting
+  the limit would slow every later window far more than stretching it does.
 
 The clock and the sleep function are injectable; tests drive the pacer with a fake clock.
 """
@@ -37,6 +41,8 @@ from .retry import header
 
 __all__ = ["Pacer", "RateLimits", "parse_ratelimit_limit"]
 
+_PROBING = 1e-3  # the delay reported for an account whose first answer is awaited
+
 
 @dataclass(frozen=True)
 class RateLimits:
@@ -52,16 +58,22 @@ class RateLimits:
         limit. Default: Truto's documented 500 requests per 10 s.
     margin : float
         Fraction by which windows are stretched to absorb latency jitter (0.02: 10 s -> 10.2 s).
+    margin_seconds : float
+        Seconds added to every window on top of ``margin`` (arrival jitter does not shrink with
+        the window).
     slowdown : float
-        Factor applied to an account's limit after each 429 it gets (never below 1).
+        Fraction by which a 429 stretches the account's windows (0.05: 10 s -> 10.5 s).
     learn : bool
-        Whether to refine the budgets from ``ratelimit-*`` response headers.
+        Whether to refine the budgets from ``ratelimit-*`` response headers. Learning also
+        sends an account's first request alone and waits for its answer before the others (one
+        latency per account), so that a budget smaller than configured is known before a burst.
     """
 
     per_account: tuple[int, float] | None = (50, 10.0)
     per_token: tuple[int, float] | None = (500, 10.0)
     margin: float = 0.02
-    slowdown: float = 0.8
+    margin_seconds: float = 0.05
+    slowdown: float = 0.05
     learn: bool = True
 
     def __post_init__(self) -> None:
@@ -69,19 +81,21 @@ class RateLimits:
             budget = getattr(self, name)
             if budget is not None and (budget[0] < 1 or budget[1] <= 0):
                 raise ValueError(f"{name} must be (limit >= 1, window > 0) or None, not {budget}")
-        if not 0 < self.slowdown <= 1:
-            raise ValueError(f"slowdown must be in (0, 1], not {self.slowdown}")
+        if not 0 <= self.slowdown <= 1:
+            raise ValueError(f"slowdown must be in [0, 1], not {self.slowdown}")
+        if self.margin < 0 or self.margin_seconds < 0:
+            raise ValueError("margin and margin_seconds must not be negative")
 
     @classmethod
     def unlimited(cls) -> RateLimits:
-        """No client-side budgets (the server's 429s and headers are still honoured).
+        """No client-side pacing at all: only a 429's ``Retry-After`` is honoured.
 
         Returns
         -------
         RateLimits
-            ``RateLimits(per_account=None, per_token=None)``.
+            ``RateLimits(per_account=None, per_token=None, learn=False)``.
         """
-        return cls(per_account=None, per_token=None)
+        return cls(per_account=None, per_token=None, learn=False)
 
 
 def parse_ratelimit_limit(text: str | None) -> tuple[int, float | None] | None:
@@ -151,10 +165,13 @@ class _Account:
     windows: list[_Window] = field(default_factory=list)
     learned: tuple[int, float] | None = None
     paused_until: float = 0.0
+    calm_until: float = 0.0  # 429s before this belong to the last slowdown's episode
     allowance: int | None = None  # server's remaining count, minus what we sent since
     allowance_until: float = 0.0
     inflight: int = 0
     lock: asyncio.Lock | None = None
+    probing: bool = False  # no answer seen yet: one request at a time (see Pacer.acquire)
+    answered: asyncio.Event | None = None
 
 
 class Pacer:
@@ -192,11 +209,14 @@ class Pacer:
     def __repr__(self) -> str:
         return f"Pacer(limits={self.limits!r}, accounts={len(self._accounts)})"
 
-    def _make_window(self, budget: tuple[int, float] | None, scale: float = 1.0) -> _Window | None:
+    def _make_window(self, budget: tuple[int, float] | None) -> _Window | None:
         if budget is None:
             return None
         limit, window = budget
-        return _Window(max(1, math.floor(limit * scale)), window * (1.0 + self.limits.margin))
+        return _Window(limit, self._stretch(window))
+
+    def _stretch(self, window: float) -> float:
+        return window * (1.0 + self.limits.margin) + self.limits.margin_seconds
 
     def _account(self, account: str) -> _Account:
         state = self._accounts.get(account)
@@ -205,6 +225,7 @@ class Pacer:
             window = self._make_window(self.limits.per_account)
             if window is not None:
                 state.windows.append(window)
+            state.probing = self.limits.learn
             self._accounts[account] = state
         return state
 
@@ -221,7 +242,11 @@ class Pacer:
         float
             The wait :meth:`acquire` would need, ignoring other waiters of the same account.
         """
-        return self._wait(self._account(account), self._clock())
+        state = self._account(account)
+        wait = self._wait(state, self._clock())
+        if state.probing and state.inflight:
+            wait = max(wait, _PROBING)  # unknown yet, but soon: prefer accounts with room
+        return wait
 
     def _wait(self, state: _Account, now: float) -> float:
         wait = state.paused_until - now
@@ -244,6 +269,7 @@ class Pacer:
             self._loop = loop
             for other in self._accounts.values():
                 other.lock = None
+                other.answered = None
         if state.lock is None:
             state.lock = asyncio.Lock()
         return state.lock
@@ -259,6 +285,11 @@ class Pacer:
         state = self._account(account)
         # Requests of one account queue in order; other accounts proceed in parallel.
         async with self._lock(state):
+            while state.probing and state.inflight:
+                # Learn the server's budget from the first answer before bursting into it.
+                if state.answered is None:
+                    state.answered = asyncio.Event()
+                await state.answered.wait()
             while True:
                 now = self._clock()
                 wait = self._wait(state, now)
@@ -295,11 +326,18 @@ class Pacer:
         """
         state = self._account(account)
         state.inflight = max(0, state.inflight - 1)
+        if state.probing:
+            state.probing = False
+            if state.answered is not None:
+                state.answered.set()
         now = self._clock()
         if status == 429:
             if wait is not None:
                 state.paused_until = max(state.paused_until, now + wait)
-            self._slow_down(state)
+            if now >= state.calm_until:
+                self._slow_down(state)
+                longest = max((w.window for w in state.windows), default=0.0)
+                state.calm_until = max(state.paused_until, now + longest)
         if headers is None or not self.limits.learn:
             return
         self._learn_limit(state, header(headers, "ratelimit-limit"))
@@ -332,7 +370,7 @@ class Pacer:
         learned = (parsed[0], parsed[1])
         if learned == state.learned or learned == self.limits.per_account:
             return
-        window = _Window(learned[0], learned[1] * (1.0 + self.limits.margin))
+        window = _Window(learned[0], self._stretch(learned[1]))
         if state.learned is not None:
             state.windows.pop()  # the learned window is always last
         if state.windows:
@@ -343,4 +381,4 @@ class Pacer:
 
     def _slow_down(self, state: _Account) -> None:
         for window in state.windows:
-            window.limit = max(1, math.floor(window.limit * self.limits.slowdown))
+            window.window *= 1.0 + self.limits.slowdown
