@@ -70,11 +70,13 @@ async def _send(
         return time.perf_counter() - start, results
 
 
-def run(url: str, frame: pd.DataFrame, limits: RateLimits, label: str) -> tuple[float, int, int]:
+def run(
+    url: str, frame: pd.DataFrame, limits: RateLimits, concurrency: int, label: str
+) -> tuple[float, int, int]:
     """Send one plan from a fresh sandbox; return wall time, requests and 429 answers."""
     admin(url, "reset")  # fresh windows, seeded events, empty idempotency cache
     frame = frame.assign(title=[f"{label} #{i}" for i in range(len(frame))])
-    plan = frame.truto.update_events(token=TOKEN, base_url=url)
+    plan = frame.truto.update_events(token=TOKEN, base_url=url, concurrency=concurrency)
     wall, results = asyncio.run(_send(plan, url, limits))
     statuses = Counter(results["status"])
     if statuses != Counter({"updated": len(frame)}):
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=float, default=2.0, help="window in seconds")
     parser.add_argument("--latency", type=float, default=0.2, help="server seconds per request")
     parser.add_argument("--accounts", type=int, default=3, choices=range(1, 4))
+    parser.add_argument("--concurrency", type=int, default=16, help="the plan's (default 16)")
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument(
         "--learn", action="store_true", help="client starts from defaults, learns from headers"
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         f"   {n} rows per account, quota {limit} per {window:g} s per account (no token limit on "
         f"the server), latency {latency * 1000:.0f} ms, sandbox under uvicorn in its own process"
     )
-    print(f"   client limits: {limits}")
+    print(f"   client limits: {limits}; concurrency {args.concurrency}")
     print(
         f"   quota-bound time = (ceil(N/L) - 1) x W + latency = (ceil({n}/{limit}) - 1) x "
         f"{window:g} + {latency:g} = {bound:.3f} s"
@@ -124,12 +127,14 @@ def main(argv: list[str] | None = None) -> None:
         single = frames[0]
         several = pd.concat(frames, ignore_index=True)
         for i in range(args.runs):
-            wall, requests, limited = run(url, single, limits, f"one account {i}")
+            wall, requests, limited = run(url, single, limits, args.concurrency, f"one account {i}")
             one.append(wall)
             shares.append(limited / requests)
             print(f"   run {i}: 1 account {wall:.3f} s, {requests} requests, {limited} x 429")
             if args.accounts > 1:
-                wall, requests, limited = run(url, several, limits, f"{args.accounts} accounts {i}")
+                wall, requests, limited = run(
+                    url, several, limits, args.concurrency, f"{args.accounts} accounts {i}"
+                )
                 many.append(wall)
                 shares.append(limited / requests)
                 print(
