@@ -181,7 +181,9 @@ async def run_jobs(
             if delay < best_delay:
                 best, best_delay = account, delay
         if best is None:
-            return None
+            if not ring:
+                return None
+            best = ring[0]  # every delay unknown: any account will do
         queue = queues[best]
         job = queue.popleft()
         if not queue:
