@@ -370,6 +370,8 @@ def test_idempotency_key_ignores_key_order_and_depends_on_id() -> None:
         (400, {"error": "Bad Request"}, "400 Bad Request: Bad Request"),
         (502, "<html>x</html>", "502 Bad Gateway: <html>x</html>"),
         (599, None, "599 Error"),
+        (400, {"message": "bad\x1b[31m red\x07"}, "400 Bad Request: bad [31m red"),
+        (400, {"message": "x" * 500}, "400 Bad Request: " + "x" * 299 + "…"),
     ],
 )
 def test_describe_error(status: int, body: object, expected: str) -> None:

@@ -111,17 +111,19 @@ def describe_error(status: int, body: Any) -> str:
     if isinstance(body, Mapping):
         message = body.get("message") or body.get("error")
         if message:
-            text += f": {' '.join(str(message).split())}"
+            text += f": {_one_line(message)}"
         if body.get("truto_is_remote_error") is True:
             text += " (remote error from provider)"
         insight = body.get("truto_error_insight")
         if insight:
-            text += f" [{_short(insight)}]"
+            text += f" [{_one_line(insight)}]"
     elif isinstance(body, str) and body.strip():
-        text += f": {' '.join(body.split())[:200]}"
+        text += f": {_one_line(body, 200)}"
     return text
 
 
-def _short(value: Any) -> str:
+def _one_line(value: Any, limit: int = 300) -> str:
+    # Remote text is untrusted: no control characters (terminal escapes), no newlines, bounded.
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return " ".join(text.split())[:300]
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
