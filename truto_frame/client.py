@@ -149,11 +149,7 @@ class TrutoClient:
         return httpx.AsyncClient(
             verify=_ssl_context(),
             base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {self.__token}",
-                "Accept": "application/json",
-                "User-Agent": "truto-frame/0.1",
-            },
+            headers=self._headers(),
             transport=self._transport,
             timeout=self._timeout,
             limits=httpx.Limits(
@@ -162,6 +158,19 @@ class TrutoClient:
             ),
             follow_redirects=False,
         )
+
+    def _headers(self, extra: Mapping[str, str] | None = None) -> httpx.Headers:
+        headers = httpx.Headers(
+            {
+                "Authorization": f"Bearer {self.__token}",
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+                "User-Agent": "truto-frame/0.1",
+            }
+        )
+        if extra:
+            headers.update(extra)
+        return headers
 
     def _redact(self, text: str) -> str:
         return redact(text, self.__token)
@@ -189,6 +198,9 @@ class TrutoClient:
         # One absolute URL, encoded once: httpx then parses it once instead of merging a base
         # URL and params on every attempt (a measurable share of per-request CPU).
         url = self.base_url + path + ("?" + urlencode(params, quote_via=quote) if params else "")
+        # Complete headers, merged once; each attempt sends a ready Request (client.send skips
+        # build_request's merging, a third of httpx's per-request cost).
+        all_headers = self._headers(headers)
         policy = self.retry
         attempts = 0
         while True:
@@ -199,7 +211,8 @@ class TrutoClient:
             http, busy, index = self._pick()
             busy[index] += 1
             try:
-                response = await http.request(method, url, content=content, headers=headers)
+                request = httpx.Request(method, url, content=content, headers=all_headers)
+                response = await http.send(request)
                 body = self._parse(response)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
