@@ -159,7 +159,6 @@ async def run_jobs(
             raise ValueError(f"duplicate job key {job.key!r}: every job needs its own key")
         results[job.key] = _cancelled(job, "not sent: the run was stopped")
         queues.setdefault(job.integrated_account_id, deque()).append(job)
-    landed: set[Hashable] = set()
     ring = deque(queues)
     running: dict[int, _Running] = {}
     stopping = False
@@ -192,9 +191,7 @@ async def run_jobs(
         return job
 
     def land(job: Job, result: CallResult) -> None:
-        nonlocal stopping
         results[job.key] = result
-        landed.add(job.key)
         if result.ok:
             bar.done += 1
         else:
