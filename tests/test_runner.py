@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import heapq
+import json
 import signal
 import sys
 import threading
@@ -139,6 +140,42 @@ def test_blocked_account_fails_its_remaining_rows_unsent() -> None:
         assert r.attempts == 0 and r.http_status is None
         assert "integrated account blocked is blocked" in r.error
     assert all(results[job.key].ok for job in jobs[10:])
+
+
+def test_rows_of_one_event_go_one_after_the_other_in_input_order() -> None:
+    log: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        title = json.loads(request.content)["title"]
+        log.append(f"start {title}")
+        for _ in range(20):
+            await asyncio.sleep(0)
+        log.append(f"end {title}")
+        return httpx.Response(200, json={})
+
+    jobs = [
+        Job(0, "X", "acc", {"title": "X1"}),
+        Job(1, "Y", "acc", {"title": "Y1"}),
+        Job(2, "X", "acc", {"title": "X2"}),
+        Job(3, "X", "other", {"title": "X-other"}),  # another account's X is another event
+        Job(4, "X", "acc", {"title": "X3"}),
+    ]
+    results = asyncio.run(run_jobs(client_for(handler), jobs, concurrency=5))
+    assert all(r.ok for r in results.values())
+    x_log = [line for line in log if line.split()[1] in ("X1", "X2", "X3")]
+    assert x_log == ["start X1", "end X1", "start X2", "end X2", "start X3", "end X3"]
+    assert log.index("start X-other") < log.index("end X1")  # not held back
+    assert log.index("start Y1") < log.index("end X1")
+
+
+def test_blocked_account_fails_rows_waiting_behind_the_same_event() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json=TRUTO_503)
+
+    jobs = [Job(i, "X", "acc", {"title": str(i)}) for i in range(3)]
+    results = asyncio.run(run_jobs(client_for(handler), jobs, concurrency=3))
+    assert [r.attempts for r in results.values()] == [1, 0, 0]
+    assert all(r.outcome == "account_blocked" for r in results.values())
 
 
 def test_workers_interleave_accounts_and_prefer_one_with_room() -> None:

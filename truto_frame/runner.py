@@ -3,7 +3,8 @@
 :func:`run_jobs` runs at most ``concurrency`` requests at a time through one
 :class:`~truto_frame.client.TrutoClient`. Workers pick the next job round-robin across
 integrated accounts, preferring an account whose rate budget has room, so that one throttled
-account never holds every worker while others wait. When Truto answers its own 503 (the
+account never holds every worker while others wait. Jobs for the same event of the same account
+never overlap and go in input order, so the last row wins. When Truto answers its own 503 (the
 account is blocked) the account's remaining jobs fail at once, unsent.
 
 Stopping: set ``cancel_event`` or cancel the task running :func:`run_jobs` (Ctrl-C through
@@ -160,6 +161,10 @@ async def run_jobs(
         results[job.key] = _cancelled(job, "not sent: the run was stopped")
         queues.setdefault(job.integrated_account_id, deque()).append(job)
     ring = deque(queues)
+    # Two rows for one event go one after the other, in input order (the last row wins, as in
+    # the sheet); concurrent PATCHes of one event would land in any order.
+    sending_events: set[tuple[str, str]] = set()
+    deferred: dict[tuple[str, str], deque[Job]] = {}
     running: dict[int, _Running] = {}
     stopping = False
     callback_error: list[BaseException] = []
@@ -167,6 +172,16 @@ async def run_jobs(
     pacer = client.pacer
 
     def next_job() -> Job | None:
+        while ring:
+            job = pick()
+            event = (job.integrated_account_id, job.event_id)
+            if event not in sending_events:
+                sending_events.add(event)
+                return job
+            deferred.setdefault(event, deque()).append(job)
+        return None
+
+    def pick() -> Job:
         # Round-robin over accounts with work left, first one with room in its budget.
         best: str | None = None
         best_delay = float("inf")
@@ -180,8 +195,6 @@ async def run_jobs(
             if delay < best_delay:
                 best, best_delay = account, delay
         if best is None:
-            if not ring:
-                return None
             best = ring[0]  # every delay unknown: any account will do
         queue = queues[best]
         job = queue.popleft()
@@ -192,6 +205,7 @@ async def run_jobs(
 
     def land(job: Job, result: CallResult) -> None:
         results[job.key] = result
+        release((job.integrated_account_id, job.event_id))
         if result.ok:
             bar.done += 1
         else:
@@ -206,11 +220,25 @@ async def run_jobs(
                 stop()
         bar.update(1)
 
+    def release(event: tuple[str, str]) -> None:
+        sending_events.discard(event)
+        waiting = deferred.get(event)
+        if waiting:  # the next row of this event goes first in its account's queue
+            follower = waiting.popleft()
+            if not waiting:
+                del deferred[event]
+            account = follower.integrated_account_id
+            if account not in queues:
+                queues[account] = deque()
+                ring.append(account)
+            queues[account].appendleft(follower)
+
     def block(account: str, cause: CallResult) -> None:
-        queue = queues.pop(account, None)
-        if queue is None:
-            return
-        ring.remove(account)
+        queue = queues.pop(account, None) or deque()
+        if account in ring:
+            ring.remove(account)
+        for event in [e for e in deferred if e[0] == account]:
+            queue.extend(deferred.pop(event))
         message = (
             f"not sent: integrated account {account} is blocked by Truto "
             f"(another row got {cause.error})"
