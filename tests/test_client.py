@@ -419,6 +419,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
                 result = await client.update_event("e/1", "acc", {"title": "x"})
                 http = client._pools[0]
                 texts = repr(client) + repr(http) + repr(http.headers) + repr(client.pacer)
+                texts += repr(vars(client)) + str(vars(client))
                 try:
                     async for _ in client.list_events("acc"):
                         pass

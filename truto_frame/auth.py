@@ -14,10 +14,41 @@ from typing import Final
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_BASE_URL", "guard_logs", "redact", "resolve_base_url", "resolve_token"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Secret",
+    "guard_logs",
+    "redact",
+    "resolve_base_url",
+    "resolve_token",
+]
 
 DEFAULT_BASE_URL: Final = "https://api.truto.one"
 REDACTED: Final = "[redacted]"
+
+
+class Secret:
+    """A string that never shows itself: ``repr``, ``str`` and ``vars`` of holders hide it.
+
+    Parameters
+    ----------
+    value : str
+        The secret; read it with :attr:`value` where it is really needed.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        raise TypeError("a Secret cannot be pickled")
+
 
 # Filters do not inherit down the logger tree, so each emitting logger gets one.
 _GUARDED_LOGGERS: Final = (

@@ -25,7 +25,14 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from .auth import DEFAULT_BASE_URL, guard_logs, redact, resolve_base_url, resolve_token
+from .auth import (
+    DEFAULT_BASE_URL,
+    Secret,
+    guard_logs,
+    redact,
+    resolve_base_url,
+    resolve_token,
+)
 from .call import CallResult, canonical_json, describe_error, idempotency_key_for
 from .errors import APIConnectionError, APIStatusError, ConfigurationError
 from .options import RequestOptions, encode_query
@@ -100,8 +107,8 @@ class TrutoClient:
         max_connections: int = 64,
         rng: random.Random | None = None,
     ) -> None:
-        self.__token = resolve_token(token)
-        guard_logs(self.__token)
+        self._token = Secret(resolve_token(token))  # hidden even from vars(client)
+        guard_logs(self._token.value)
         self.base_url = resolve_base_url(base_url)
         self.retry = retry if retry is not None else RetryPolicy()
         self.pacer = Pacer(limits, clock=clock, sleep=sleep)
@@ -162,7 +169,7 @@ class TrutoClient:
     def _headers(self, extra: Mapping[str, str] | None = None) -> httpx.Headers:
         headers = httpx.Headers(
             {
-                "Authorization": f"Bearer {self.__token}",
+                "Authorization": f"Bearer {self._token.value}",
                 "Accept": "application/json",
                 "Accept-Encoding": "gzip, deflate",
                 "User-Agent": "truto-frame/0.1",
@@ -173,10 +180,10 @@ class TrutoClient:
         return headers
 
     def _redact(self, text: str) -> str:
-        return redact(text, self.__token)
+        return redact(text, self._token.value)
 
     def _parse(self, response: httpx.Response) -> Any:
-        text = redact(response.text, self.__token)
+        text = redact(response.text, self._token.value)
         if not text:
             return None
         try:
