@@ -25,14 +25,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from .auth import (
-    DEFAULT_BASE_URL,
-    Secret,
-    guard_logs,
-    redact,
-    resolve_base_url,
-    resolve_token,
-)
+from .auth import DEFAULT_BASE_URL, Secret, guard_logs, redact, resolve_base_url, resolve_token
 from .call import CallResult, canonical_json, describe_error, idempotency_key_for
 from .errors import APIConnectionError, APIStatusError, ConfigurationError
 from .options import RequestOptions, encode_query
