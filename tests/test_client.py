@@ -11,11 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
+from truto_frame.call import payload_hash
 from truto_frame.client import (
     CallResult,
     TrutoClient,
     describe_error,
     idempotency_key_for,
+    new_run_nonce,
     resolve_base_url,
     resolve_token,
 )
@@ -101,9 +103,9 @@ def test_patch_on_the_wire() -> None:
     assert params["truto_response_format"] == "unified"
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["content-type"] == "application/json"
-    assert request.headers["idempotency-key"] == idempotency_key_for(
-        ODD_ID, {"title": "Ü", "n": None}
-    )
+    # A fresh nonce per call: 64 hex digits, never the bare payload hash (see the next test).
+    key = request.headers["idempotency-key"]
+    assert len(key) == 64 and key != payload_hash(ODD_ID, {"title": "Ü", "n": None})
     assert json.loads(request.content) == {"title": "Ü", "n": None}
 
 
@@ -355,12 +357,29 @@ def test_requests_spread_over_small_pools_without_a_transport() -> None:
     assert sorted(run(main())) == [0, 0, 1, 1, 2, 2, 3, 3]  # least busy of 4 pools
 
 
-def test_idempotency_key_ignores_key_order_and_depends_on_id() -> None:
-    assert idempotency_key_for("e", {"a": 1, "b": [1, 2]}) == idempotency_key_for(
-        "e", {"b": [1, 2], "a": 1}
+def test_idempotency_key_ignores_key_order_and_depends_on_id_and_nonce() -> None:
+    assert idempotency_key_for("e", {"a": 1, "b": [1, 2]}, "n") == idempotency_key_for(
+        "e", {"b": [1, 2], "a": 1}, "n"
     )
-    assert idempotency_key_for("e", {"a": 1}) != idempotency_key_for("f", {"a": 1})
-    assert len(idempotency_key_for("e", {})) == 64
+    assert idempotency_key_for("e", {"a": 1}, "n") != idempotency_key_for("f", {"a": 1}, "n")
+    assert idempotency_key_for("e", {"a": 1}, "n") != idempotency_key_for("e", {"a": 1}, "m")
+    assert len(idempotency_key_for("e", {}, "n")) == 64
+    assert payload_hash("e", {"a": 1, "b": 2}) == payload_hash("e", {"b": 2, "a": 1})
+    assert new_run_nonce() != new_run_nonce()
+
+
+def test_two_calls_with_the_same_body_get_different_keys() -> None:
+    handler = Recorder(httpx.Response(200, json={"id": "e"}))
+
+    async def twice() -> None:
+        client = make_client(handler)
+        async with client:
+            for _ in range(2):
+                await client.update_event("e", "acc-1", {"title": "T"})
+
+    run(twice())
+    first, second = (r.headers["idempotency-key"] for r in handler.requests)
+    assert first != second
 
 
 @pytest.mark.parametrize(

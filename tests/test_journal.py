@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from truto_frame.client import CallResult, TrutoClient, idempotency_key_for
+from truto_frame.call import payload_hash
+from truto_frame.client import CallResult, TrutoClient
 from truto_frame.journal import Journal
 from truto_frame.pacing import RateLimits
 from truto_frame.runner import Job, run_jobs
@@ -30,7 +31,7 @@ def test_record_writes_one_documented_line_per_result(tmp_path: Path) -> None:
     first = json.loads(lines[0])
     assert first["v"] == 1 and first["key"] == "('row', 1)"
     assert first["event_id"] == "ev/1+=" and first["integrated_account_id"] == "acc"
-    assert first["payload_hash"] == idempotency_key_for("ev/1+=", {"title": "t", "n": 1})
+    assert first["payload_hash"] == payload_hash("ev/1+=", {"title": "t", "n": 1})
     assert (first["outcome"], first["ok"], first["http_status"]) == ("ok", True, 200)
     assert first["error"] is None and first["attempts"] == 1
     assert "response" not in first

@@ -412,7 +412,11 @@ def applied(
 
 
 def test_undo_restores_the_previous_values(
-    app: Any, transport: Any, before: pd.DataFrame, applied: truto_frame.EventUpdatePlan
+    app: Any,
+    transport: Any,
+    before: pd.DataFrame,
+    edited: pd.DataFrame,
+    applied: truto_frame.EventUpdatePlan,
 ) -> None:
     undo = applied.undo()
     assert len(undo) == 2
@@ -427,8 +431,35 @@ def test_undo_restores_the_previous_values(
         event = sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, before["id"].iloc[position])
         assert event["title"] == before["title"].iloc[position]
         assert event["location"]["name"] == before["location.name"].iloc[position]
-    # An undo can itself be undone.
-    assert len(undo.undo()) == 2
+    # An undo can itself be undone, and the redo is applied for real: its bodies equal the
+    # first run's, but each run has its own Idempotency-Key nonce, so no cached answer comes back.
+    redo = undo.undo()
+    assert len(redo) == 2
+    redo.apply(transport=transport, progress=False)
+    assert redo.results is not None and (redo.results["status"] == "updated").all()
+    for position in (1, 4):
+        event = sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, before["id"].iloc[position])
+        assert event["location"]["name"] == edited["location.name"].iloc[position]
+    assert event["title"] == edited["title"].iloc[4]
+
+
+def test_sending_the_same_body_again_in_a_later_run_is_applied_again(
+    app: Any, transport: Any, before: pd.DataFrame
+) -> None:
+    # X, then Y, then X again: the third run's bodies equal the first's. With a key made of
+    # the body alone the server would answer run 3 from its idempotency cache and keep Y.
+    event_id = before["id"].iloc[0]
+
+    def run(title: str) -> None:
+        columns = ["id", "calendar.id", "start_time", "end_time", "timezone"]
+        frame = before.head(1)[columns].assign(title=title)
+        plan = frame.truto.update_events(GOOGLECALENDAR_ACCOUNT_ID, token=TOKEN, base_url=BASE)
+        results = plan.apply(transport=transport, progress=False)
+        assert results["status"].tolist() == ["updated"], results["error"].tolist()
+
+    for title in ("X", "Y", "X"):
+        run(title)
+    assert app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id)["title"] == "X"
 
 
 def test_undo_needs_a_baseline_and_results(before: pd.DataFrame, edited: pd.DataFrame) -> None:

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-__all__ = ["CallResult", "canonical_json", "describe_error", "idempotency_key_for"]
+__all__ = [
+    "CallResult",
+    "canonical_json",
+    "describe_error",
+    "idempotency_key_for",
+    "new_run_nonce",
+    "payload_hash",
+]
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,8 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def idempotency_key_for(event_id: str, payload: Mapping[str, Any]) -> str:
-    """The ``Idempotency-Key`` of a PATCH: sha256 of the event id and the canonical payload.
+def payload_hash(event_id: str, payload: Mapping[str, Any]) -> str:
+    """sha256 of the event id and the canonical payload: what a journal matches rows on.
 
     Parameters
     ----------
@@ -78,9 +86,45 @@ def idempotency_key_for(event_id: str, payload: Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        64 hex digits; the same for the same event and body, so a re-run is recognised.
+        64 hex digits; the same for the same event and body in any run or process.
     """
     text = event_id + "\n" + canonical_json(payload)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_run_nonce() -> str:
+    """A random nonce for one run, mixed into its ``Idempotency-Key`` headers.
+
+    Returns
+    -------
+    str
+        32 random hex digits.
+    """
+    return secrets.token_hex(16)
+
+
+def idempotency_key_for(event_id: str, payload: Mapping[str, Any], nonce: str) -> str:
+    """The ``Idempotency-Key`` of a PATCH: sha256 of the run's nonce, the event id and the body.
+
+    The nonce belongs to one run (one ``apply()``), so the key is kept across the retries of
+    that run but a later run that sends the same body again (after an undo, say) is applied
+    again instead of being answered from the server's idempotency cache.
+
+    Parameters
+    ----------
+    event_id : str
+        The event id.
+    payload : mapping
+        The JSON body.
+    nonce : str
+        The run's nonce (:func:`new_run_nonce`).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    text = nonce + "\n" + payload_hash(event_id, payload)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -26,7 +26,13 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from .auth import DEFAULT_BASE_URL, Secret, guard_logs, redact, resolve_base_url, resolve_token
-from .call import CallResult, canonical_json, describe_error, idempotency_key_for
+from .call import (
+    CallResult,
+    canonical_json,
+    describe_error,
+    idempotency_key_for,
+    new_run_nonce,
+)
 from .errors import APIConnectionError, APIStatusError, ConfigurationError
 from .options import RequestOptions, encode_query
 from .pacing import Pacer, RateLimits
@@ -281,8 +287,9 @@ class TrutoClient:
         options : RequestOptions, optional
             Query options.
         idempotency_key : str, optional
-            Sent as ``Idempotency-Key`` on every attempt; default
-            :func:`idempotency_key_for` of the id and payload.
+            Sent as ``Idempotency-Key`` on every attempt of this call; default
+            :func:`idempotency_key_for` of the id and payload with a fresh nonce, so each
+            call is its own operation for the server.
         on_retry : callable, optional
             Called as ``on_retry(failure)`` with the failed attempt's result before each retry
             wait; raising (e.g. ``asyncio.CancelledError``) ends the call there.
@@ -304,7 +311,7 @@ class TrutoClient:
             return CallResult(False, None, None, str(exc), 0, "failed")
         except (TypeError, ValueError) as exc:
             return CallResult(False, None, None, f"payload is not valid JSON: {exc}", 0, "failed")
-        key = idempotency_key or idempotency_key_for(event_id, payload)
+        key = idempotency_key or idempotency_key_for(event_id, payload, new_run_nonce())
         return await self._request(
             "PATCH",
             path,

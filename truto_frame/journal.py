@@ -8,8 +8,9 @@ lands (a crash loses at most the line being written, which is skipped on reading
      "payload_hash": "<64 hex>", "outcome": "ok", "ok": true,
      "http_status": 200, "error": null, "attempts": 1, "response": {...}}
 
-``payload_hash`` is :func:`~truto_frame.client.idempotency_key_for` of the event id and the
-PATCH body (sha256 of the id and the canonical JSON). ``key`` is the job key when it is a JSON
+``payload_hash`` is :func:`~truto_frame.call.payload_hash` of the event id and the PATCH body
+(sha256 of the id and the canonical JSON; unlike the ``Idempotency-Key`` it carries no run
+nonce, so a run in another process recognises it). ``key`` is the job key when it is a JSON
 string or integer, else its ``repr``; resuming never relies on it. ``outcome`` is ``ok``,
 ``failed``, ``account_blocked`` or ``cancelled``. ``response`` (the parsed body) is written
 only with ``Journal(path, responses=True)``; the API token is never written.
@@ -29,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .call import CallResult, idempotency_key_for
+from .call import CallResult, payload_hash
 from .runner import Job
 
 __all__ = ["Journal"]
@@ -94,7 +95,7 @@ class Journal:
             "key": key,
             "event_id": job.event_id,
             "integrated_account_id": job.integrated_account_id,
-            "payload_hash": idempotency_key_for(job.event_id, job.payload),
+            "payload_hash": payload_hash(job.event_id, job.payload),
             "outcome": result.outcome,
             "ok": result.ok,
             "http_status": result.http_status,
@@ -178,6 +179,6 @@ class Journal:
         triple = (
             job.integrated_account_id,
             job.event_id,
-            idempotency_key_for(job.event_id, job.payload),
+            payload_hash(job.event_id, job.payload),
         )
         return triple in self.succeeded()

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .client import CallResult, TrutoClient, idempotency_key_for
+from .call import idempotency_key_for, new_run_nonce, payload_hash
+from .client import CallResult, TrutoClient
 from .errors import ConfigurationError
 from .results import RowResult
 from .runner import Job, run_jobs
@@ -70,6 +71,8 @@ async def send_plan(
     journal_obj = Journal(journal) if isinstance(journal, str) else journal
     done = journal_obj.succeeded() if journal_obj is not None else {}
 
+    # One nonce per run: retries of a row reuse its key, a later run does not (see call.py).
+    nonce = new_run_nonce()
     jobs: list[Job] = []
     for position, payload in enumerate(plan._payloads):
         if rows[position] is not None or payload is None:
@@ -77,8 +80,7 @@ async def send_plan(
         event_id = plan._event_ids[position]
         account = plan._accounts[position]
         assert event_id is not None and account is not None  # invalid rows were filtered
-        key = idempotency_key_for(event_id, payload)
-        previous = done.get((account, event_id, key))
+        previous = done.get((account, event_id, payload_hash(event_id, payload)))
         if previous is not None:
             # Already changed by an earlier run with this very payload: do not send it again.
             rows[position] = RowResult(
@@ -95,7 +97,7 @@ async def send_plan(
                 event_id=event_id,
                 integrated_account_id=account,
                 payload=payload,
-                idempotency_key=key,
+                idempotency_key=idempotency_key_for(event_id, payload, nonce),
             )
         )
 
