@@ -28,6 +28,10 @@ REMOTE_503 = {**TRUTO_503, "truto_is_remote_error": True, "raw_response": {"x": 
         (429, {"statusCode": 429}, {"ratelimit-reset": "3"}, Action.RETRY, 3.0),
         (429, {"statusCode": 429}, {}, Action.RETRY, None),
         (500, {"statusCode": 500}, {}, Action.RETRY, None),
+        # The quota window's reset says nothing about when a fault clears: backoff instead.
+        (500, {"statusCode": 500}, {"ratelimit-reset": "9"}, Action.RETRY, None),
+        (502, None, {"Retry-After": "1", "ratelimit-reset": "9"}, Action.RETRY, 1.0),
+        (503, REMOTE_503, {"ratelimit-reset": "9"}, Action.RETRY, None),
         (502, "<html>bad gateway</html>", {}, Action.RETRY, None),
         (504, None, {}, Action.RETRY, None),
         (408, None, {}, Action.RETRY, None),

@@ -20,9 +20,11 @@ anything else (400, 401, 403, 404, 405,   ``GIVE_UP``      retrying cannot chang
 409, 422, other 4xx/5xx, 3xx)
 ========================================  ===============  ===================================
 
-A retry waits what the server asked (``Retry-After`` in seconds or as an HTTP date, else
-``ratelimit-reset`` seconds from now), else :func:`backoff_delay`: exponential with full jitter,
-capped at :attr:`RetryPolicy.max_delay`.
+A retry waits what the server asked (``Retry-After`` in seconds or as an HTTP date; for a 429
+also ``ratelimit-reset`` seconds from now), else :func:`backoff_delay`: exponential with full
+jitter, capped at :attr:`RetryPolicy.max_delay`. ``ratelimit-reset`` is read only on a 429:
+on a 5xx it says when the *quota* window ends, which has nothing to do with when the fault
+clears, and waiting for it would stall a run for up to a whole window per fault.
 """
 
 from __future__ import annotations
@@ -158,7 +160,10 @@ def _seconds(text: str | None) -> float | None:
 
 
 def retry_after_seconds(
-    headers: Mapping[str, str], now: Callable[[], float] = time.time
+    headers: Mapping[str, str],
+    now: Callable[[], float] = time.time,
+    *,
+    quota_reset: bool = True,
 ) -> float | None:
     """Seconds the server asked to wait, or ``None`` when it did not say.
 
@@ -168,12 +173,16 @@ def retry_after_seconds(
         The response headers.
     now : callable, optional
         Wall-clock time in epoch seconds, for ``Retry-After`` given as an HTTP date.
+    quota_reset : bool, default True
+        Fall back on ``ratelimit-reset`` when there is no usable ``Retry-After`` (right for a
+        429 only).
 
     Returns
     -------
     float or None
         ``Retry-After`` as seconds or as an HTTP date (relative to ``now``), else
-        ``ratelimit-reset`` (seconds from now, not an epoch); never negative.
+        ``ratelimit-reset`` (seconds from now, not an epoch) when ``quota_reset``; never
+        negative.
 
     Examples
     --------
@@ -181,6 +190,8 @@ def retry_after_seconds(
     3.0
     >>> retry_after_seconds({"ratelimit-reset": "7"})
     7.0
+    >>> retry_after_seconds({"ratelimit-reset": "7"}, quota_reset=False) is None
+    True
     """
     text = header(headers, "retry-after")
     if text is not None:
@@ -193,7 +204,7 @@ def retry_after_seconds(
             when = None
         if when is not None and when.tzinfo is not None:
             return max(when.timestamp() - now(), 0.0)
-    return _seconds(header(headers, "ratelimit-reset"))
+    return _seconds(header(headers, "ratelimit-reset")) if quota_reset else None
 
 
 def _is_remote_error(body: Any) -> bool:
@@ -236,15 +247,18 @@ def classify_response(
     """
     if 200 <= status < 300:
         return Decision(Action.OK, "ok")
+    if status == 429:
+        return Decision(Action.RETRY, "rate limited", retry_after_seconds(headers, now))
+    # A fault's wait is Retry-After or nothing (then backoff): see the module docstring.
+    fault_wait = retry_after_seconds(headers, now, quota_reset=False)
     if status == 503:
         if _is_remote_error(body):
-            return Decision(Action.RETRY, "provider unavailable", retry_after_seconds(headers, now))
+            return Decision(Action.RETRY, "provider unavailable", fault_wait)
         if isinstance(body, Mapping):
             return Decision(Action.BLOCKED, "integrated account blocked")
-        return Decision(Action.RETRY, "service unavailable", retry_after_seconds(headers, now))
+        return Decision(Action.RETRY, "service unavailable", fault_wait)
     if status in RETRY_STATUSES:
-        reason = "rate limited" if status == 429 else "transient server error"
-        return Decision(Action.RETRY, reason, retry_after_seconds(headers, now))
+        return Decision(Action.RETRY, "transient server error", fault_wait)
     return Decision(Action.GIVE_UP, "not retryable")
 
 
