@@ -14,8 +14,11 @@ from .errors import (
     TrutoFrameError,
 )
 from .flatten import flatten_events, unflatten_events
+from .pacing import RateLimits
 from .plan import EventUpdatePlan, build_plan
 from .read import read_events, read_events_async
+from .results import RowResult
+from .retry import RetryPolicy
 
 __all__ = [
     "NULL",
@@ -26,6 +29,9 @@ __all__ = [
     "ConfigurationError",
     "EventUpdatePlan",
     "InputError",
+    "RateLimits",
+    "RetryPolicy",
+    "RowResult",
     "TrutoFrameError",
     "build_plan",
     "flatten_events",

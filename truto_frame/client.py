@@ -222,7 +222,13 @@ class TrutoClient:
                 body = self._parse(response)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
-                error = f"connection error: {type(exc).__name__}" + (
+                # A timeout says which limit ran out, so the user knows what to raise.
+                kind = (
+                    f"timed out after {self._timeout:g} s"
+                    if isinstance(exc, httpx.TimeoutException)
+                    else "connection error"
+                )
+                error = f"{kind}: {type(exc).__name__}" + (
                     f": {self._redact(str(exc))}" if str(exc) else ""
                 )
                 failure = CallResult(False, None, None, error, attempts, "failed")

@@ -27,9 +27,13 @@ from .results import RowResult, results_frame
 from .schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
     import httpx
 
     from .journal import Journal
+    from .pacing import RateLimits
+    from .retry import RetryPolicy
 
 __all__ = ["EventUpdatePlan", "IgnoredColumn", "build_plan"]
 
@@ -307,6 +311,10 @@ class EventUpdatePlan:
         progress: bool | None = None,
         journal: str | Journal | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
     ) -> pd.DataFrame:
         """Send every valid row's PATCH, in parallel, and return the results frame.
 
@@ -322,15 +330,43 @@ class EventUpdatePlan:
             that have not already succeeded with the same payload.
         transport : httpx.AsyncBaseTransport, optional
             Send through this transport (e.g. ``httpx.ASGITransport(app=sandbox_app)``).
+        limits : RateLimits, optional
+            The budgets to pace to; default Truto's documented 50 requests per 10 s per
+            account and 500 per 10 s per token, refined from ``ratelimit-*`` headers.
+        retry : RetryPolicy, optional
+            Attempts and backoff; default 6 attempts, 0.5 s doubling up to 30 s, full jitter.
+        timeout : float, default 30.0
+            Seconds one request may take before it counts as a (retried) timeout.
+        on_result : callable, optional
+            Called as ``on_result(label, row_result)`` with the row's index label and its
+            :class:`~truto_frame.results.RowResult` as each sent row's result lands; for a
+            live count or a log. It runs in the engine's thread: keep it quick. If it
+            raises, no new request starts and the error is raised once the requests in
+            flight have ended (a journal has recorded them).
 
         Returns
         -------
         pandas.DataFrame
             One row per input row, same index and order; see :mod:`truto_frame.results`.
+
+        Examples
+        --------
+        >>> from truto_frame.pacing import RateLimits
+        >>> results = plan.apply(limits=RateLimits(per_account=(20, 10.0)))  # doctest: +SKIP
         """
         from .runner import run_sync
 
-        return run_sync(self.apply_async(progress=progress, journal=journal, transport=transport))
+        return run_sync(
+            self.apply_async(
+                progress=progress,
+                journal=journal,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+                on_result=on_result,
+            )
+        )
 
     async def apply_async(
         self,
@@ -338,11 +374,24 @@ class EventUpdatePlan:
         progress: bool | None = None,
         journal: str | Journal | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
     ) -> pd.DataFrame:
         """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
         from .sending import send_plan
 
-        results = await send_plan(self, progress=progress, journal=journal, transport=transport)
+        results = await send_plan(
+            self,
+            progress=progress,
+            journal=journal,
+            transport=transport,
+            limits=limits,
+            retry=retry,
+            timeout=timeout,
+            on_result=on_result,
+        )
         self.results = results
         return results
 

@@ -18,7 +18,7 @@ import html
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .preview_html import (
     PAGE_SIZE,
@@ -39,32 +39,13 @@ if TYPE_CHECKING:
     import httpx
 
     from .plan import EventUpdatePlan
+    from .results import RowResult
 
 __all__ = ["PlanPreview", "preview_widget"]
 
 
 def _set_visible(widget: Any, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
-
-
-class _ProgressJournal:
-    """Looks like a journal to the engine; reports each landed result (and keeps a real one)."""
-
-    def __init__(self, inner: Any, on_result: Callable[[Any, Any], None]) -> None:
-        if isinstance(inner, str):
-            from .journal import Journal
-
-            inner = Journal(inner)
-        self._inner = inner
-        self._on_result = on_result
-
-    def succeeded(self) -> Any:
-        return self._inner.succeeded() if self._inner is not None else {}
-
-    def record(self, job: Any, result: Any) -> None:
-        if self._inner is not None:
-            self._inner.record(job, result)
-        self._on_result(job, result)
 
 
 class _Pager:
@@ -301,14 +282,13 @@ class PlanPreview:
             self._thread.start()
 
     async def _run(self, plan: EventUpdatePlan, positions: list[int] | None, total: int) -> None:
-        def landed(_job: Any, result: Any) -> None:
-            self._counts["done" if getattr(result, "ok", False) else "failed"] += 1
+        def landed(_label: Any, result: RowResult) -> None:
+            self._counts["done" if result.status == "updated" else "failed"] += 1
             self._draw_progress(total)
 
         try:
-            journal = _ProgressJournal(self._journal, landed)
             results = await plan.apply_async(
-                progress=False, journal=cast(Any, journal), transport=self._transport
+                progress=False, journal=self._journal, transport=self._transport, on_result=landed
             )
             if positions is not None and self.plan.results is not None:
                 self.plan.results = merge_retry_results(self.plan.results, positions, results)

@@ -6,7 +6,8 @@ This module is the seam between :mod:`truto_frame.plan` (what to send) and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     import httpx
 
     from .journal import Journal
+    from .pacing import RateLimits
     from .plan import EventUpdatePlan
+    from .retry import RetryPolicy
 
 __all__ = ["send_plan"]
 
@@ -44,6 +47,10 @@ async def send_plan(
     journal: str | Journal | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     client: TrutoClient | None = None,
+    limits: RateLimits | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
+    on_result: Callable[[Hashable, RowResult], None] | None = None,
 ) -> pd.DataFrame:
     """Send the rows of ``plan`` that are ready and return one result per input row.
 
@@ -59,6 +66,15 @@ async def send_plan(
         Transport for the HTTP client (the sandbox app in process, for example).
     client : TrutoClient, optional
         An existing client to use (its own transport and limits); closed by its owner.
+    limits : RateLimits, optional
+        Budgets to pace to when no ``client`` is given (default: Truto's documented quota).
+    retry : RetryPolicy, optional
+        Retry policy when no ``client`` is given.
+    timeout : float, default 30.0
+        Seconds per request when no ``client`` is given.
+    on_result : callable, optional
+        Called as ``on_result(label, row_result)`` with the row's index label as each sent
+        row's result lands (in the engine's thread; keep it quick).
 
     Returns
     -------
@@ -109,15 +125,29 @@ async def send_plan(
                 raise ConfigurationError(
                     "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
                 )
-            client = TrutoClient(token=token, base_url=plan.base_url, transport=transport)
-        on_result: Any = journal_obj.record if journal_obj is not None else None
+            client = TrutoClient(
+                token=token,
+                base_url=plan.base_url,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+            )
+        labels = plan._index
+
+        def landed(job: Job, result: CallResult) -> None:
+            if journal_obj is not None:
+                journal_obj.record(job, result)  # first: a failing callback must not lose it
+            if on_result is not None:
+                on_result(labels[int(job.key)], _row_result(result))  # type: ignore[call-overload]
+
         try:
             outcome = await run_jobs(
                 client,
                 jobs,
                 plan.options,
                 concurrency=plan.concurrency,
-                on_result=on_result,
+                on_result=landed,
                 progress=progress,
             )
         finally:

@@ -1,0 +1,132 @@
+"""plan.apply()'s engine options: limits=, retry=, timeout= and the on_result= callback."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+
+import truto_frame
+from truto_frame.pacing import RateLimits
+from truto_frame.results import RowResult
+from truto_frame.retry import RetryPolicy
+from truto_frame.sandbox import (
+    GOOGLECALENDAR_ACCOUNT_ID,
+    RateLimit,
+    SandboxConfig,
+    create_app,
+    running_server,
+)
+
+TOKEN = "sandbox-token"
+BASE = "http://sandbox.test"
+
+
+ANCHOR = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+
+def _events() -> pd.DataFrame:
+    # Read from a twin sandbox (same seed and anchor, same events), so that reading does not
+    # spend the quota of the sandbox under test.
+    twin = httpx.ASGITransport(app=create_app(SandboxConfig(anchor=ANCHOR)))
+    return truto_frame.read_events(
+        GOOGLECALENDAR_ACCOUNT_ID,
+        token=TOKEN,
+        base_url=BASE,
+        start_time="2026-03-01",
+        end_time="2026-04-01",
+        transport=twin,
+    ).head(6)
+
+
+def _setup(**config: Any) -> tuple[Any, httpx.ASGITransport, pd.DataFrame]:
+    app = create_app(SandboxConfig(anchor=ANCHOR, **config))
+    return app, httpx.ASGITransport(app=app), _events()
+
+
+def _retitled(before: pd.DataFrame, labels: list[Hashable]) -> pd.DataFrame:
+    edited = before.copy()
+    edited.index = labels
+    edited["title"] = [f"New {i}" for i in range(len(edited))]
+    return edited
+
+
+def test_on_result_reports_every_sent_row_by_label() -> None:
+    app, transport, before = _setup()
+    labels: list[Hashable] = ["a", "b", "c", "d", "e", "f"]
+    edited = _retitled(before, labels)
+    edited.loc["c", "status"] = "maybe"  # invalid: planned, never sent, never reported
+    baseline = before.set_axis(labels)
+    plan = edited.truto.update_events(token=TOKEN, base_url=BASE, baseline=baseline)
+    seen: dict[Hashable, RowResult] = {}
+
+    def record(label: Hashable, result: RowResult) -> None:
+        assert label not in seen
+        seen[label] = result
+
+    results = plan.apply(transport=transport, progress=False, on_result=record)
+    assert sorted(seen) == ["a", "b", "d", "e", "f"]
+    assert all(r.status == "updated" and r.http_status == 200 for r in seen.values())
+    assert results.loc["c", "status"] == "invalid"
+    assert seen["a"].response["title"] == results.loc["a", "response"]["title"] == "New 0"
+
+
+def test_a_failing_on_result_stops_the_run_and_raises() -> None:
+    app, transport, before = _setup()
+    plan = _retitled(before, list(range(6))).truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before.set_axis(range(6)), concurrency=1
+    )
+
+    def broken(label: Hashable, result: RowResult) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        plan.apply(transport=transport, progress=False, on_result=broken)
+    # concurrency 1: the first result stops the run, the five others are never sent.
+    patches = [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+    assert len(patches) == 1
+
+
+def test_retry_policy_is_used() -> None:
+    app, transport, before = _setup()
+    app.state.sandbox.script_faults(["error_502"] * 3)
+    plan = _retitled(before.head(1), [0]).truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before.head(1).set_axis([0])
+    )
+    once = plan.apply(transport=transport, progress=False, retry=RetryPolicy(max_attempts=1))
+    assert once.loc[0, ["status", "http_status", "attempts"]].tolist() == ["failed", 502, 1]
+    quick = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.001)
+    again = plan.apply(transport=transport, progress=False, retry=quick)
+    assert again.loc[0, ["status", "attempts"]].tolist() == ["updated", 3]
+
+
+def test_limits_pace_below_a_strict_quota() -> None:
+    # The server allows 3 PATCHes a second; by default the client would send 6 at once and
+    # meet 429s. With matching limits it paces and no request is refused.
+    quota = RateLimit(3, 1.0)
+    app, transport, before = _setup(account_limit=quota)
+    plan = _retitled(before, list(range(6))).truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before.set_axis(range(6))
+    )
+    limits = RateLimits(per_account=(3, 1.0), learn=False)
+    results = plan.apply(transport=transport, progress=False, limits=limits)
+    assert (results["status"] == "updated").all()
+    assert app.state.sandbox.counts(GOOGLECALENDAR_ACCOUNT_ID).get("rate_limited", 0) == 0
+    assert (results["attempts"] == 1).all()
+
+
+def test_timeout_is_used() -> None:
+    # Over real HTTP: timeouts live in httpx's network transport, not in ASGITransport.
+    app, _, before = _setup()
+    app.state.sandbox.set_faults(latency=2.0)
+    with running_server(app=app) as base_url:
+        plan = _retitled(before.head(1), [0]).truto.update_events(
+            token=TOKEN, base_url=base_url, baseline=before.head(1).set_axis([0])
+        )
+        results = plan.apply(progress=False, timeout=0.2, retry=RetryPolicy(max_attempts=1))
+    assert results.loc[0, "status"] == "failed"
+    assert "timed out" in results.loc[0, "error"].lower()
