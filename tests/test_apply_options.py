@@ -56,7 +56,7 @@ def _retitled(before: pd.DataFrame, labels: list[Hashable]) -> pd.DataFrame:
 
 
 def test_on_result_reports_every_sent_row_by_label() -> None:
-    app, transport, before = _setup()
+    _app, transport, before = _setup()
     labels: list[Hashable] = ["a", "b", "c", "d", "e", "f"]
     edited = _retitled(before, labels)
     edited.loc["c", "status"] = "maybe"  # invalid: planned, never sent, never reported
