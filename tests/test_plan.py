@@ -131,12 +131,14 @@ def test_ignored_columns_are_reported_with_a_reason() -> None:
             "calendar.id": [CAL],
             "tilte": ["x"],
             "created_at": ["2026"],
+            "is_all_day": [False],  # read_events returns it; the update API does not take it
             "notes": ["mine"],
         }
     )
     plan = plan_of(df)
     reasons = {c.column: c.reason for c in plan.ignored_columns}
     assert reasons["created_at"] == "read-only field, never sent"
+    assert reasons["is_all_day"] == "read-only field, never sent"
     assert "did you mean 'title'" in reasons["tilte"]
     assert reasons["notes"] == "not an event field"
     assert plan.payloads.iloc[0] == {"calendar": {"id": CAL}}

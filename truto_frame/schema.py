@@ -221,6 +221,7 @@ RESPONSE_ONLY_FIELDS: frozenset[str] = frozenset(
         "attachments",
         "has_attachments",
         "identifiers",
+        "is_all_day",
         "is_locked",
         "is_recurring",
         "parent_event",
