@@ -12,13 +12,14 @@ import difflib
 import gc
 import html
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import ValidationError
 
 from ._types import MISSING
+from .auth import Secret
 from .errors import ConfigurationError, InputError
 from .flatten import normalize_cell, parse_column, unflatten_frame
 from .integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
@@ -48,16 +49,6 @@ class IgnoredColumn:
 
     column: str
     reason: str
-
-
-@dataclass
-class _Secret:
-    """Holds the API token so that no repr, log or traceback local shows it."""
-
-    value: str | None = field(repr=False)
-
-    def __repr__(self) -> str:
-        return "_Secret('***')" if self.value else "_Secret(None)"
 
 
 def _loc_to_column(loc: Sequence[str | int], columns: set[str]) -> tuple[str, str]:
@@ -173,11 +164,15 @@ class EventUpdatePlan:
         self.warnings = warnings
         self.options = options
         self.concurrency = concurrency
-        self._token = _Secret(token)
+        self._token = Secret(token) if token else None  # hidden from repr, vars and logs
         self.base_url = base_url
         self.integrations = dict(integrations or {})
         self.baseline_events = dict(baseline_events) if baseline_events is not None else None
         self.results: pd.DataFrame | None = None
+
+    @property
+    def _token_value(self) -> str | None:
+        return self._token.value if self._token is not None else None
 
     # -- what the plan holds -------------------------------------------------------------
     @property

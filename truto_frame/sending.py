@@ -120,7 +120,7 @@ async def send_plan(
     if jobs:
         owned = client is None
         if client is None:
-            token = plan._token.value
+            token = plan._token_value
             if not token:
                 raise ConfigurationError(
                     "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
