@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import threading
+import types
 from collections.abc import Coroutine
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from truto_frame.client import CallResult, TrutoClient
 from truto_frame.pacing import RateLimits
 from truto_frame.retry import RetryPolicy
-from truto_frame.runner import Job, run_jobs, run_sync
+from truto_frame.runner import Job, in_notebook, run_jobs, run_sync
 
 TRUTO_503 = {"statusCode": 503, "error": "Service Unavailable", "message": "Account blocked"}
 
@@ -544,3 +545,29 @@ def test_sandbox_without_client_budgets(learn: bool) -> None:
         assert limited == 0
     else:  # 429s happen, Retry-After pauses the account, every row still lands
         assert 0 < limited < 60
+
+
+# --------------------------------------------------------------------------- notebook detection
+
+
+def _fake_ipython(monkeypatch: pytest.MonkeyPatch, shell: object) -> None:
+    module = types.ModuleType("IPython")
+    module.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", module)
+
+
+def test_in_notebook_only_in_a_kernel_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    ZMQInteractiveShell = type("ZMQInteractiveShell", (), {})
+    ColabShell = type("Shell", (ZMQInteractiveShell,), {})  # Colab subclasses the kernel shell
+    TerminalInteractiveShell = type("TerminalInteractiveShell", (), {})
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert not in_notebook()  # ipykernel imported by a test runner is not a notebook
+    _fake_ipython(monkeypatch, None)
+    assert not in_notebook()
+    _fake_ipython(monkeypatch, TerminalInteractiveShell())
+    assert not in_notebook()
+    _fake_ipython(monkeypatch, ZMQInteractiveShell())
+    assert in_notebook()
+    _fake_ipython(monkeypatch, ColabShell())
+    assert in_notebook()

@@ -33,7 +33,7 @@ from .options import RequestOptions
 if TYPE_CHECKING:
     from .client import TrutoClient
 
-__all__ = ["Job", "run_jobs", "run_sync"]
+__all__ = ["Job", "in_notebook", "run_jobs", "run_sync"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,23 @@ class _Running:
         self.last_failure: CallResult | None = None
 
 
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (JupyterLab, VS Code, Colab).
+
+    Returns
+    -------
+    bool
+        True when IPython's current shell is a kernel's shell. A module that merely imported
+        ``ipykernel`` (a test runner, a script using nbclient) does not count.
+    """
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return shell is not None and any(
+        cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__
+    )
+
+
 class _Progress:
     """Counts and an optional tqdm bar (imported only when shown)."""
 
@@ -85,7 +102,7 @@ class _Progress:
         self.bar: Any = None
         if show is None:
             # A bar where someone watches: a terminal or a notebook; never into captured output.
-            show = total > 0 and ("ipykernel" in sys.modules or sys.stderr.isatty())
+            show = total > 0 and (in_notebook() or sys.stderr.isatty())
         if show:
             from tqdm.auto import tqdm
 
