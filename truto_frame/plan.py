@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from ._types import MISSING
 from .auth import Secret
 from .errors import ConfigurationError, InputError
-from .flatten import normalize_cell, parse_column, unflatten_frame
+from .flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
 from .integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from .options import RequestOptions
 from .results import RowResult, results_frame
@@ -520,6 +520,18 @@ def _plan_rows(
             else:
                 seen_ids[key] = i
         cell_problems = cell_problem_lists[i]
+        current = baseline_events.get(event_id) if baseline_events and event_id else None
+        if cell_problems and current is not None:
+            # Slow path, rows with problems only: a NULL whole value against its parts may be
+            # settled by what the baseline shows unchanged (see conflicts.py).
+            from .conflicts import settle_null_conflicts
+
+            row = df.iloc[i]
+            settled = settle_null_conflicts(body_columns, [row[c] for c in body_columns], current)
+            if settled is not None:
+                settled_body, settled_problems = unflatten_record(settled)
+                if not settled_problems:
+                    body, cell_problems = settled_body, []
         row_problems.extend(cell_problems)
         payload: dict[str, Any] | None = None
         if not cell_problems:
