@@ -210,6 +210,22 @@ def test_dry_run_sends_nothing(app, env, tmp_path, capsys) -> None:  # type: ign
     assert "Dry run: nothing was sent." in out
 
 
+def test_plan_says_who_may_be_emailed(app, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    ((a, cal_a),) = _events(app, 1)
+    people = [{"person": {"emails": [{"email": f"p{i}@example.com"}]}} for i in range(3)]
+    row = {"id": a, "calendar.id": cal_a, "attendees": json.dumps(people)}
+    source = _write(tmp_path / "mail.csv", [row])
+    base = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"]
+    assert main(base, transport=env) == 0
+    out = capsys.readouterr().out
+    assert "Notifications: send_notifications not set" in out
+    assert "up to 3 attendees on 1 event could be emailed" in out
+    assert "--send-notifications none" in out
+    assert main([*base, "--send-notifications", "none"], transport=env) == 0
+    out = capsys.readouterr().out
+    assert "send_notifications=none: no attendee is emailed (3 attendees on 1 event)" in out
+
+
 def test_dry_run_needs_no_token(app, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("TRUTO_API_TOKEN", raising=False)
     ((a, cal_a),) = _events(app, 1)

@@ -195,6 +195,15 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
         f"Plan: {len(plan)} rows -> {counts['send']} to send, {counts['invalid']} invalid "
         f"(not sent), {counts['skipped']} unchanged (skipped). Nothing has been sent yet."
     ]
+    if counts["send"]:
+        # Who may be emailed: the one consequence of a bulk edit that cannot be undone.
+        from .preview_summary import notifications_text, plan_summary
+
+        advice = "Pass --send-notifications none to be sure no one is."
+        lines.append(
+            "Notifications: "
+            + notifications_text(plan_summary(plan), strong=str, how_to_silence=advice)
+        )
     if plan.ignored_columns:
         lines.append(f"Ignored columns (not sent): {_ignored_text(plan)}")
     lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)

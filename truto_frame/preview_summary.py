@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
 
-__all__ = ["PlanSummary", "plan_summary", "summary_html"]
+__all__ = ["PlanSummary", "notifications_text", "plan_summary", "summary_html"]
 
 
 def _e(value: Any) -> str:
@@ -119,7 +119,28 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
     )
 
 
-def _notifications_text(s: PlanSummary) -> str:
+def notifications_text(
+    s: PlanSummary,
+    *,
+    strong: Callable[[str], str] = lambda text: f"<b>{text}</b>",
+    how_to_silence: str = "Pass send_notifications='none' to be sure no one is.",
+) -> str:
+    """Say who may be emailed about the update: the analyst's first fear, in one sentence.
+
+    Parameters
+    ----------
+    s : PlanSummary
+        The plan's summary.
+    strong : callable, optional
+        Marks the figures that matter (HTML bold by default; the command line passes plain).
+    how_to_silence : str, optional
+        The advice when ``send_notifications`` is not set, in the caller's own terms.
+
+    Returns
+    -------
+    str
+        One sentence. Holds no text from the input, only figures and option names.
+    """
     people = f"{s.attendees:,} attendee{'s' * (s.attendees != 1)} on {s.attendee_events:,} event"
     people += "s" * (s.attendee_events != 1)
     unknown = (
@@ -128,18 +149,19 @@ def _notifications_text(s: PlanSummary) -> str:
         if s.attendees_unknown
         else ""
     )
+    setting = f"send_notifications={strong(str(s.send_notifications))}"
     if s.send_notifications == "none":
-        return f"send_notifications=<b>none</b>: no attendee is emailed ({people}{unknown})."
+        return f"{setting}: no attendee is emailed ({people}{unknown})."
     if s.send_notifications == "all":
-        return f"send_notifications=<b>all</b>: <b>{people}</b>{unknown} would be emailed."
+        return f"{setting}: {strong(people)}{unknown} would be emailed."
     if s.send_notifications == "external_only":
         return (
-            f"send_notifications=<b>external_only</b>: up to <b>{people}</b>{unknown} would be "
-            "emailed (those outside the organizer's domain)."
+            f"{setting}: up to {strong(people)}{unknown} would be emailed (those outside the "
+            "organizer's domain)."
         )
     return (
-        f"send_notifications not set: the provider's default applies; up to <b>{people}</b>"
-        f"{unknown} could be emailed. Pass send_notifications='none' to be sure no one is."
+        f"send_notifications not set: the provider's default applies; up to {strong(people)}"
+        f"{unknown} could be emailed. {how_to_silence}"
     )
 
 
@@ -171,7 +193,7 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
     )
     count = len(s.accounts)
     parts.append(f"<div>{count} account{'s' * (count != 1)}: {accounts or 'none'}</div>")
-    parts.append(f"<div>{_notifications_text(s)}</div>")
+    parts.append(f"<div>{notifications_text(s)}</div>")
     for warning in s.warnings:
         parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
     if s.ignored_columns:
