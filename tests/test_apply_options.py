@@ -130,3 +130,37 @@ def test_timeout_is_used() -> None:
         results = plan.apply(progress=False, timeout=0.2, retry=RetryPolicy(max_attempts=1))
     assert results.loc[0, "status"] == "failed"
     assert "timed out" in results.loc[0, "error"].lower()
+
+
+def test_retry_failed_sends_only_the_failed_rows_and_updates_results() -> None:
+    app, transport, before = _setup()
+    labels: list[Hashable] = [f"r{i}" for i in range(6)]
+    edited = _retitled(before, labels)
+    edited.loc["r5", "status"] = "maybe"  # invalid: never sent, not retried
+    plan = edited.truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before.set_axis(labels), concurrency=1
+    )
+    with pytest.raises(truto_frame.InputError, match="not been applied"):
+        plan.retry_failed()
+    sandbox = app.state.sandbox
+    sandbox.script_faults([None, "error_502", None, "error_500"])  # rows r1 and r3 fail once
+    first = plan.apply(transport=transport, progress=False, retry=RetryPolicy(max_attempts=1))
+    assert first["status"].tolist() == [
+        "updated",
+        "failed",
+        "updated",
+        "failed",
+        "updated",
+        "invalid",
+    ]
+    assert plan.failed_rows().payloads.index.tolist() == ["r1", "r3"]
+
+    sandbox.requests.clear()
+    results = plan.retry_failed(transport=transport, progress=False)
+    assert results is plan.results
+    assert [r.event_id for r in sandbox.requests] == before["id"].iloc[[1, 3]].tolist()
+    assert results["status"].tolist() == ["updated"] * 5 + ["invalid"]
+    assert results["attempts"].tolist() == [1, 2, 1, 2, 1, 0]
+    assert results.index.tolist() == labels
+    assert len(plan.failed_rows()) == 0
+    assert plan.retry_failed(transport=transport, progress=False) is plan.results  # nothing left

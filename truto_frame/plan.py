@@ -249,6 +249,76 @@ class EventUpdatePlan:
 
         return build_undo_plan(self)
 
+    def failed_rows(self) -> EventUpdatePlan:
+        """Plan the rows whose result is ``failed`` or ``cancelled``, to send them again.
+
+        Returns
+        -------
+        EventUpdatePlan
+            The same bodies, accounts and options, one row per such row, same index labels;
+            empty when every row went through. ``invalid`` rows are not in it: they need an
+            edit first.
+
+        Raises
+        ------
+        InputError
+            If the plan has not been applied.
+        """
+        from .undo import failed_rows_plan
+
+        if self.results is None:
+            raise InputError("the plan has not been applied yet: no row has failed")
+        return failed_rows_plan(self)[0]
+
+    def retry_failed(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
+    ) -> pd.DataFrame:
+        """Send again the rows that failed or were cancelled, and update :attr:`results`.
+
+        Takes the options of :meth:`apply`. Rows that succeeded are not sent again.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The whole results frame, one row per input row as after :meth:`apply`, with the
+            retried rows' new outcomes (their ``attempts`` add up over both runs).
+
+        Raises
+        ------
+        InputError
+            If the plan has not been applied.
+
+        Examples
+        --------
+        >>> results = plan.apply()  # doctest: +SKIP
+        >>> results = plan.retry_failed()  # doctest: +SKIP
+        """
+        from .undo import failed_rows_plan, merge_retry_results
+
+        if self.results is None:
+            raise InputError("the plan has not been applied yet: no row has failed")
+        sub, positions = failed_rows_plan(self)
+        if positions:
+            retried = sub.apply(
+                progress=progress,
+                journal=journal,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+                on_result=on_result,
+            )
+            self.results = merge_retry_results(self.results, positions, retried)
+        return self.results
+
     def __len__(self) -> int:
         return len(self._index)
 
