@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from truto_frame.errors import ConfigurationError
 from truto_frame.integrations import (
     INTEGRATIONS,
     check_update_rules,
@@ -74,7 +75,7 @@ def test_outlook_does_not_support_guest_permissions() -> None:
 
 
 def test_unknown_name_is_an_error() -> None:
-    with pytest.raises(ValueError, match="unknown integration 'gcal'"):
+    with pytest.raises(ConfigurationError, match="unknown integration 'gcal'"):
         rules_for("gcal")
 
 

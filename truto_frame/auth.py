@@ -144,7 +144,7 @@ def resolve_base_url(base_url: str | None = None) -> str:
     Parameters
     ----------
     base_url : str, optional
-        An explicit base URL (e.g. a sandbox on ``http://127.0.0.1:8765``).
+        An explicit base URL (e.g. a sandbox on ``http://127.0.0.1:8787``).
 
     Returns
     -------

@@ -5,7 +5,7 @@
     truto-frame update-events FILE.csv --integrated-account-id ID [--yes] [--dry-run] ...
     truto-frame read-events --integrated-account-id ID --from 2026-12-01 --to 2027-01-01 \
         -o events.csv
-    truto-frame sandbox [--port 8765]
+    truto-frame sandbox [--port 8787]
     truto-frame demo
 
 Exit codes: ``0`` every row succeeded (updated or unchanged), ``1`` some row did not (invalid,

@@ -210,12 +210,18 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     problems = plan.problems
     if len(problems):
         lines.append(f"Invalid rows ({counts['invalid']}):")
-        ids = plan.event_ids
-        id_by_label = dict(zip(ids.index, ids.tolist(), strict=True))
-        for item in problems.head(max_problems).itertuples(index=False):
+        # By position, not by label: an index may repeat a label (each row keeps its own id).
+        listed = [
+            (label, event_id, column, message)
+            for label, event_id, row in zip(
+                plan.event_ids.index, plan.event_ids.tolist(), plan._row_problems, strict=True
+            )
+            for column, message in row
+        ]
+        for label, event_id, column, message in listed[:max_problems]:
             lines.append(
-                f"  row {item.row} (id {_clean(str(id_by_label.get(item.row)), 40)}): "
-                f"{_clean(str(item.column), 50)}: {_clean(str(item.message), 160)}"
+                f"  row {label} (id {_clean(str(event_id), 40)}): "
+                f"{_clean(str(column), 50)}: {_clean(str(message), 160)}"
             )
         if len(problems) > max_problems:
             lines.append(f"  ... and {len(problems) - max_problems} more problems")

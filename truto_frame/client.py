@@ -5,9 +5,10 @@ sandbox app in process, ``httpx.MockTransport`` in tests); :mod:`truto_frame.pac
 request and :mod:`truto_frame.retry` decides its retries. ``update_event`` and ``get_event``
 return a :class:`~truto_frame.call.CallResult` and never raise for an error answer, so that a bad
 row lands in its row of the results; ``list_events`` and ``get_integrated_account`` raise
-:class:`~truto_frame.errors.APIError` subclasses, as a partial read is of no use. The token lives
-only in the ``httpx`` default headers (masked in httpx reprs); an echo of it in an answer or a
-log record is redacted (:mod:`truto_frame.auth`).
+:class:`~truto_frame.errors.APIError` subclasses, as a partial read is of no use. The token is held
+in an :class:`~truto_frame.auth.Secret` (hidden from ``repr`` and ``vars``) and put only into
+the ``Authorization`` header of each request (masked in httpx reprs); an echo of it in an
+answer or a log record is redacted (:mod:`truto_frame.auth`).
 """
 
 from __future__ import annotations

@@ -24,13 +24,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ConfigurationError
 from .schema import REQUEST_FIELDS
 
 __all__ = [
     "INTEGRATIONS",
+    "UNKNOWN_INTEGRATION",
     "IntegrationRules",
     "check_update_rules",
     "rules_for",
+    "unsupported_fields",
 ]
 
 _GUEST_FIELDS = frozenset(
@@ -122,7 +125,7 @@ def rules_for(integration: str | None) -> IntegrationRules:
         return INTEGRATIONS[integration]
     except KeyError:
         known = ", ".join(sorted(INTEGRATIONS))
-        raise ValueError(f"unknown integration {integration!r}; known: {known}") from None
+        raise ConfigurationError(f"unknown integration {integration!r}; known: {known}") from None
 
 
 def check_update_rules(

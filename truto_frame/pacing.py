@@ -20,10 +20,10 @@ What the server says refines the budgets (:meth:`Pacer.observe`):
 * ``ratelimit-remaining`` with ``ratelimit-reset`` (seconds from now): when the server counts
   fewer requests left than the account's windows do (someone else uses the same account), at
   most ``remaining`` more (minus those still in flight) go before the reset.
-* a 429 pauses the account until ``Retry-After`` and stretches its windows by ``slowdown``
-  (once per episode: the other 429s of the same burst, within a window, do not compound). The
-  limit itself is kept: most 429s come from a window boundary met a little early, and cutting
-  the limit would slow every later window far more than stretching it does.
+* a 429 pauses the account until ``Retry-After`` (else ``ratelimit-reset``) and stretches its
+  windows by ``slowdown`` (once per episode: the other 429s of the same burst, within a window,
+  do not compound). The limit itself is kept: most 429s come from a window boundary met a little
+  early, and cutting the limit would slow every later window far more than stretching it does.
 
 The clock and the sleep function are injectable; tests drive the pacer with a fake clock.
 """
@@ -322,7 +322,8 @@ class Pacer:
         headers : mapping of str to str, optional
             The response headers (``ratelimit-*`` are read when :attr:`RateLimits.learn`).
         wait : float or None
-            Seconds the server asked to wait (``Retry-After``); pauses the account on a 429.
+            Seconds the server asked to wait (``Retry-After``, else ``ratelimit-reset``);
+            pauses the account on a 429.
         """
         state = self._account(account)
         state.inflight = max(0, state.inflight - 1)

@@ -1,7 +1,8 @@
 """The notebook preview of a plan: summary, changes, problems, Apply / Cancel, live results.
 
-``plan`` in a notebook cell (or ``plan.preview()``) shows this widget. It decides nothing: every
-figure and table comes from :mod:`truto_frame.preview_html`, and Apply runs the plan's own
+``plan`` in a notebook cell (or ``plan.preview()``) shows this widget. It decides nothing: the
+summary comes from :mod:`truto_frame.preview_summary`, every table from
+:mod:`truto_frame.preview_html`, and Apply runs the plan's own
 :meth:`~truto_frame.plan.EventUpdatePlan.apply_async`. ipywidgets (the ``notebook`` extra) is
 imported only when a preview is built.
 

@@ -51,7 +51,8 @@ class Job:
     payload : mapping
         The JSON body.
     idempotency_key : str, optional
-        ``Idempotency-Key``; derived from the id and payload when omitted.
+        ``Idempotency-Key``, kept across the job's retries; when omitted the client makes one
+        from the id, the payload and a fresh nonce (:func:`~truto_frame.call.idempotency_key_for`).
     """
 
     key: Hashable
