@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._types import MISSING
 from .baseline import with_request_types
-from .flatten import normalize_cell
+from .cells import normalize_cell
 
 __all__ = ["FetchedBaseline", "fetch_baseline"]
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from ._types import MISSING
 from .baseline import same_value
-from .flatten import Path, normalize_cell, parse_column
+from .cells import normalize_cell
+from .columns import Path, parse_column
 
 __all__ = ["settle_null_conflicts"]
 

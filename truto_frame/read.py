@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._types import NULL
+from .columns import parse_column
 from .errors import ConfigurationError
-from .flatten import flatten_events, parse_column
+from .flatten import flatten_events
 from .options import RequestOptions
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .baseline import merge_onto, request_shape
+from .columns import format_path
 from .errors import InputError
-from .flatten import format_path
 from .results import RowResult, results_frame
 from .schema import EventUpdate, payload_from_model
 
@@ -160,7 +160,7 @@ def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]
     from .plan import EventUpdatePlan
 
     if plan.results is None:
-        raise ValueError("the plan has no results to retry")
+        raise InputError("the plan has not been applied yet: no row has failed")
     statuses = plan.results["status"].tolist()
     positions = [
         i for i, s in enumerate(statuses) if s in RETRYABLE and plan._payloads[i] is not None
