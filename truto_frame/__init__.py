@@ -15,7 +15,8 @@ from .errors import (
 )
 from .flatten import flatten_events, unflatten_events
 from .pacing import RateLimits
-from .plan import EventUpdatePlan, build_plan
+from .plan import EventUpdatePlan
+from .planning import build_plan
 from .read import read_events, read_events_async
 from .results import RowResult
 from .retry import RetryPolicy

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from .plan import EventUpdatePlan, build_plan
+from .plan import EventUpdatePlan
+from .planning import build_plan
 
 __all__ = ["TrutoAccessor"]
 
@@ -40,7 +41,7 @@ class TrutoAccessor:
     ) -> EventUpdatePlan:
         """Plan the update of every row's event; nothing is sent until ``plan.apply()``.
 
-        See :func:`truto_frame.plan.build_plan` for the parameters.
+        See :func:`truto_frame.planning.build_plan` for the parameters.
 
         Returns
         -------

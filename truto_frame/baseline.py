@@ -17,7 +17,7 @@ How values are compared
   provider that replaces objects keeps the parts the row did not mention.
 * Lists (``attendees``, ``recurrence``) and ``remote_data`` are compared and sent whole.
 
-An event id that is not in the baseline is not diffed; :func:`~truto_frame.plan.build_plan`
+An event id that is not in the baseline is not diffed; :func:`~truto_frame.planning.build_plan`
 reports such a row as a problem (it is not sent) rather than guessing.
 
 ``baseline="fetch"`` reads the current state of each row's event with one GET each

@@ -76,7 +76,7 @@ def fetch_baseline(
     event_ids, accounts : sequence
         Each row's event id and integrated account (rows missing either are not read).
     token, base_url : str, optional
-        As for :func:`~truto_frame.plan.build_plan`.
+        As for :func:`~truto_frame.planning.build_plan`.
     concurrency : int
         Requests in flight at most.
     transport : httpx.AsyncBaseTransport, optional

@@ -220,7 +220,7 @@ def _confirm(question: str) -> bool:
 
 
 def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
-    from .plan import build_plan
+    from .planning import build_plan
 
     # A dry run needs no token; a real run checks it before reading anything.
     token = (args.token or os.environ.get("TRUTO_API_TOKEN")) if args.dry_run else None

@@ -15,7 +15,7 @@ import httpx
 import pandas as pd
 
 from .cli_render import format_plan, format_results, summary_line
-from .plan import build_plan
+from .planning import build_plan
 from .read import read_events
 
 __all__ = ["DEMO_ROOM", "build_demo_edit", "run_demo"]
