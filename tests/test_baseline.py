@@ -8,6 +8,7 @@ import pytest
 from truto_frame import NULL
 from truto_frame.baseline import (
     baseline_lookup,
+    current_event,
     diff_against_baseline,
     merge_onto,
     request_shape,
@@ -171,15 +172,29 @@ def test_field_changes_without_baseline_list_every_leaf() -> None:
 def test_baseline_lookup_rebuilds_events_from_a_flat_frame() -> None:
     frame = flatten_events([CURRENT, {**CURRENT, "id": "evt-2", "title": "Other"}])
     lookup = baseline_lookup(frame)
-    assert list(lookup) == ["evt-1", "evt-2"]
-    assert lookup["evt-1"]["location"]["address"]["city"] == "Berlin"
-    assert lookup["evt-1"]["description"] is None
-    assert lookup["evt-2"]["title"] == "Other"
+    assert list(lookup) == [(None, "evt-1"), (None, "evt-2")]  # the frame names no account
+    assert lookup[(None, "evt-1")]["location"]["address"]["city"] == "Berlin"
+    assert lookup[(None, "evt-1")]["description"] is None
+    assert lookup[(None, "evt-2")]["title"] == "Other"
 
 
 def test_baseline_lookup_reads_numeric_ids_as_text() -> None:
     frame = pd.DataFrame({"id": [1234.0, 99.0], "title": ["a", "b"]})
-    assert list(baseline_lookup(frame)) == ["1234", "99"]
+    assert list(baseline_lookup(frame)) == [(None, "1234"), (None, "99")]
+
+
+def test_the_same_event_id_in_two_accounts_is_two_baseline_events() -> None:
+    # One meeting in two people's calendars: same id, two accounts, two current states.
+    frame = pd.DataFrame(
+        {"id": ["m1", "m1"], "integrated_account_id": ["acc-a", "acc-b"], "title": ["A", "B"]}
+    )
+    lookup = baseline_lookup(frame)
+    assert current_event(lookup, "acc-a", "m1")["title"] == "A"  # type: ignore[index]
+    assert current_event(lookup, "acc-b", "m1")["title"] == "B"  # type: ignore[index]
+    assert current_event(lookup, "acc-c", "m1") is None  # never another account's event
+    # A baseline that names no account serves every account.
+    plain = baseline_lookup(frame.drop(columns="integrated_account_id").head(1))
+    assert current_event(plain, "acc-c", "m1")["title"] == "A"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
@@ -187,6 +202,10 @@ def test_baseline_lookup_reads_numeric_ids_as_text() -> None:
     [
         (pd.DataFrame({"title": ["a"]}), "no 'id' column"),
         (pd.DataFrame({"id": ["a", "a"], "title": ["x", "y"]}), "appears twice"),
+        (
+            pd.DataFrame({"id": ["a", "a"], "integrated_account_id": ["k", "k"]}),
+            "'a' of account 'k' appears twice",
+        ),
         (pd.DataFrame({"id": [None], "title": ["x"]}), "has no event id"),
     ],
 )
@@ -210,7 +229,7 @@ def test_display_value(value: object, text: str) -> None:
 
 def test_null_cells_in_a_baseline_mean_empty_fields() -> None:
     frame = pd.DataFrame({"id": ["e"], "description": [NULL]})
-    assert baseline_lookup(frame)["e"]["description"] is None
+    assert baseline_lookup(frame)[(None, "e")]["description"] is None
 
 
 def test_baseline_fetch_reads_each_event_and_reports_the_unreadable() -> None:
@@ -260,3 +279,26 @@ def test_baseline_must_be_a_frame_or_fetch() -> None:
     df = pd.DataFrame({"id": ["e"], "calendar.id": ["c"], "title": ["x"]})
     with pytest.raises(ConfigurationError, match="'fetch'"):
         build_plan(df, integrated_account_id="a", baseline="current")
+
+
+def test_a_plan_over_two_accounts_diffs_each_row_against_its_own_account() -> None:
+    from truto_frame import build_plan
+
+    before = pd.DataFrame(
+        {
+            "id": ["m1", "m1"],
+            "integrated_account_id": ["acc-a", "acc-b"],
+            "calendar.id": ["primary", "primary"],
+            "title": ["Sync", "Sync (Bea's copy)"],
+        }
+    )
+    edited = before.copy()
+    edited.loc[1, "title"] = "Sync"  # only Bea's copy differs from the new title
+    plan = build_plan(edited, token="t", baseline=before)
+    assert plan.problems.empty
+    assert plan.statuses.tolist() == ["skipped", "send"]
+    assert plan.payloads.iloc[1] == {"calendar": {"id": "primary"}, "title": "Sync"}
+    assert plan.baselines.iloc[1]["title"] == "Sync (Bea's copy)"
+    assert plan.changes[["id", "before", "after"]].values.tolist() == [
+        ["m1", "Sync (Bea's copy)", "Sync"]
+    ]

@@ -40,7 +40,9 @@ from .integrations import IntegrationRules
 from .schema import EventUpdate, payload_from_model
 
 __all__ = [
+    "BaselineKey",
     "baseline_lookup",
+    "current_event",
     "diff_against_baseline",
     "merge_onto",
     "missing_reason",
@@ -52,25 +54,32 @@ __all__ = [
 _INSTANT_FIELDS = frozenset({"start_time", "end_time"})
 
 
-def baseline_lookup(baseline: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Index a baseline frame by event id.
+BaselineKey = tuple[str | None, str]
+"""``(integrated_account_id, event_id)``; the account is ``None`` when the baseline does not say."""
+
+
+def baseline_lookup(baseline: pd.DataFrame) -> dict[BaselineKey, dict[str, Any]]:
+    """Index a baseline frame by integrated account and event id.
 
     Parameters
     ----------
     baseline : pandas.DataFrame
         Current events as flat columns (from :func:`~truto_frame.read_events` or
-        :func:`~truto_frame.flatten_events`), read-only columns included; column ``id``.
+        :func:`~truto_frame.flatten_events`), read-only columns included; column ``id``, and
+        ``integrated_account_id`` when the events come from several accounts (the same event
+        id can be in two accounts: one meeting in two people's calendars).
 
     Returns
     -------
     dict
-        Event id (text) -> the current event as a nested dict.
+        ``(account, event id)`` -> the current event as a nested dict; the account is ``None``
+        for a row that does not name one. Look rows up with :func:`current_event`.
 
     Raises
     ------
     InputError
-        If ``baseline`` is not a DataFrame, has no ``id`` column, a row has no id, or an id
-        appears twice (which row would be the truth?).
+        If ``baseline`` is not a DataFrame, has no ``id`` column, a row has no id, or an
+        account's event appears twice (which row would be the truth?).
     """
     from .flatten import unflatten_events
 
@@ -78,17 +87,43 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[str, dict[str, Any]]:
         raise InputError(f"baseline must be a pandas DataFrame, got {type(baseline).__name__}")
     if "id" not in baseline.columns:
         raise InputError("the baseline has no 'id' column: it must hold the id of each event")
-    lookup: dict[str, dict[str, Any]] = {}
+    lookup: dict[BaselineKey, dict[str, Any]] = {}
     for label, event in zip(baseline.index, unflatten_events(baseline), strict=True):
         raw = event.get("id")  # already normalized: 1234.0 read as a float is 1234
         event_id = "" if raw is None else str(raw).strip()
         if not event_id:
             raise InputError(f"baseline row {label!r} has no event id")
-        if event_id in lookup:
-            raise InputError(f"event {event_id!r} appears twice in the baseline")
+        raw_account = event.get("integrated_account_id")
+        account = None if raw_account is None else str(raw_account).strip() or None
+        if (account, event_id) in lookup:
+            where = f" of account {account!r}" if account else ""
+            raise InputError(f"event {event_id!r}{where} appears twice in the baseline")
         event["id"] = event_id
-        lookup[event_id] = with_request_types(event)
+        lookup[(account, event_id)] = with_request_types(event)
     return lookup
+
+
+def current_event(
+    lookup: Mapping[BaselineKey, dict[str, Any]], account: str | None, event_id: str
+) -> dict[str, Any] | None:
+    """The baseline event of a row: its account's, else one the baseline holds for no account.
+
+    Parameters
+    ----------
+    lookup : mapping
+        From :func:`baseline_lookup` or :func:`~truto_frame.baseline_fetch.fetch_baseline`.
+    account : str or None
+        The row's integrated account.
+    event_id : str
+        The row's event id.
+
+    Returns
+    -------
+    dict or None
+        ``None`` when the baseline has no such event (never another account's).
+    """
+    found = lookup.get((account, event_id)) if account is not None else None
+    return found if found is not None else lookup.get((None, event_id))
 
 
 def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
@@ -306,11 +341,13 @@ def _add_from(
             changed[field] = request_shape(field, current[field])
 
 
-def missing_reason(baseline_events: Mapping[str, Any], event_id: str) -> str:
+def missing_reason(
+    baseline_events: Mapping[BaselineKey, Any], account: str | None, event_id: str
+) -> str:
     """Say why a row's event has no baseline (the row's problem message)."""
     errors = getattr(baseline_events, "errors", None) or {}
-    if event_id in errors:
-        return f"could not read the current event to compare with: {errors[event_id]}"
+    if (account, event_id) in errors:
+        return f"could not read the current event to compare with: {errors[(account, event_id)]}"
     return (
         f"event {event_id!r} is not in the baseline; read it again (read_events with a window "
         "that covers it) or plan without baseline="

@@ -15,22 +15,27 @@ from typing import Any
 import pandas as pd
 
 from ._types import MISSING
-from .baseline import with_request_types
+from .baseline import BaselineKey, with_request_types
 from .cells import normalize_cell
 
 __all__ = ["FetchedBaseline", "fetch_baseline"]
 
 
-class FetchedBaseline(dict[str, dict[str, Any]]):
+class FetchedBaseline(dict[BaselineKey, dict[str, Any]]):
     """Events read one by one for ``baseline="fetch"``, and why the others could not be.
+
+    Keys are ``(integrated_account_id, event_id)``, as :func:`~truto_frame.baseline.baseline_lookup`
+    gives them.
 
     Attributes
     ----------
     errors : dict
-        Event id -> one readable line (``"404 Not Found: ..."``).
+        ``(account, event id)`` -> one readable line (``"404 Not Found: ..."``).
     """
 
-    def __init__(self, events: Mapping[str, dict[str, Any]], errors: Mapping[str, str]) -> None:
+    def __init__(
+        self, events: Mapping[BaselineKey, dict[str, Any]], errors: Mapping[BaselineKey, str]
+    ) -> None:
         super().__init__(events)
         self.errors = dict(errors)
 
@@ -85,7 +90,8 @@ def fetch_baseline(
     Returns
     -------
     FetchedBaseline
-        Event id -> current event (typed like :func:`baseline_lookup`'s), plus ``errors``.
+        ``(account, event id)`` -> current event (typed like :func:`baseline_lookup`'s), plus
+        ``errors``.
     """
     from .client import TrutoClient
     from .runner import run_sync
@@ -99,8 +105,8 @@ def fetch_baseline(
     }
 
     async def read_all() -> FetchedBaseline:
-        events: dict[str, dict[str, Any]] = {}
-        errors: dict[str, str] = {}
+        events: dict[BaselineKey, dict[str, Any]] = {}
+        errors: dict[BaselineKey, str] = {}
         gate = asyncio.Semaphore(concurrency)
         async with TrutoClient(token=token, base_url=base_url, transport=transport) as client:
 
@@ -108,9 +114,10 @@ def fetch_baseline(
                 async with gate:
                     result = await client.get_event(event_id, account, calendar_id)
                 if result.ok and isinstance(result.body, Mapping):
-                    events[event_id] = with_request_types({**result.body, "id": event_id})
+                    event = with_request_types({**result.body, "id": event_id})
+                    events[(account, event_id)] = event
                 else:
-                    errors[event_id] = result.error or "no event in the answer"
+                    errors[(account, event_id)] = result.error or "no event in the answer"
 
             await asyncio.gather(*(read(*target) for target in sorted(targets, key=str)))
         return FetchedBaseline(events, errors)

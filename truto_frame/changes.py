@@ -92,18 +92,17 @@ def field_changes(
 
 def changes_by_row(
     statuses: Sequence[str],
-    event_ids: Sequence[str | None],
     payloads: Sequence[Mapping[str, Any] | None],
-    baseline: Mapping[str, Mapping[str, Any]] | None,
+    baselines: Sequence[Mapping[str, Any] | None] | None,
 ) -> list[tuple[int, list[FieldChange]]]:
     """List the changes of every row that will be sent, by position.
 
     Parameters
     ----------
-    statuses, event_ids, payloads : sequence
+    statuses, payloads : sequence
         A plan's per-row state, in input order (status ``send`` rows are listed).
-    baseline : mapping or None
-        Event id -> current event; ``None`` when the plan has no baseline.
+    baselines : sequence or None
+        Each row's current event, by position; ``None`` when the plan has no baseline.
 
     Returns
     -------
@@ -111,12 +110,10 @@ def changes_by_row(
         The row's position in the input and its changes, in input order.
     """
     out: list[tuple[int, list[FieldChange]]] = []
-    for position, (status, event_id, payload) in enumerate(
-        zip(statuses, event_ids, payloads, strict=True)
-    ):
+    for position, (status, payload) in enumerate(zip(statuses, payloads, strict=True)):
         if status != "send" or payload is None:
             continue
-        current = baseline.get(event_id) if baseline is not None and event_id else None
+        current = baselines[position] if baselines is not None else None
         out.append((position, field_changes(payload, current)))
     return out
 
@@ -130,7 +127,7 @@ def changes_frame(
     statuses: Sequence[str],
     event_ids: Sequence[str | None],
     payloads: Sequence[Mapping[str, Any] | None],
-    baseline: Mapping[str, Mapping[str, Any]] | None,
+    baselines: Sequence[Mapping[str, Any] | None] | None,
 ) -> pd.DataFrame:
     """Build a plan's ``changes`` frame: one line per field a row to send changes.
 
@@ -138,8 +135,10 @@ def changes_frame(
     ----------
     index : pandas.Index
         The input frame's index (its labels fill the ``row`` column).
-    statuses, event_ids, payloads, baseline
+    statuses, payloads, baselines
         As for :func:`changes_by_row`.
+    event_ids : sequence
+        Each row's event id (fills the ``id`` column).
 
     Returns
     -------
@@ -148,7 +147,7 @@ def changes_frame(
     """
     records = [
         (index[position], event_ids[position], change.column, change.before, change.after)
-        for position, changes in changes_by_row(statuses, event_ids, payloads, baseline)
+        for position, changes in changes_by_row(statuses, payloads, baselines)
         for change in changes
     ]
     frame = pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))

@@ -102,7 +102,7 @@ def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
     changes = plan.changes
     if not len(changes):
         return []
-    with_before = getattr(plan, "baseline_events", None) is not None
+    with_before = plan.has_baseline
     rows = list(dict.fromkeys(changes["row"].tolist()))
     shown = rows[:sample]
     lines = [

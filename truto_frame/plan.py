@@ -9,7 +9,7 @@ importable from here); nothing is sent until :meth:`EventUpdatePlan.apply`.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +80,10 @@ class EventUpdatePlan:
         Query options sent with every request.
     results : pandas.DataFrame or None
         The results of the last :meth:`apply`, or ``None`` before.
-    baseline_events : dict or None
-        The current events the plan was diffed against (event id -> event), when a
-        ``baseline=`` was given.
+    has_baseline : bool
+        Whether the plan was diffed against a ``baseline=``.
+    baselines : pandas.Series
+        Each row's event as it was in the baseline (``None`` where it had none).
     """
 
     def __init__(
@@ -101,7 +102,7 @@ class EventUpdatePlan:
         token: str | None,
         base_url: str | None,
         integrations: Mapping[str, str] | None = None,
-        baseline_events: Mapping[str, dict[str, Any]] | None = None,
+        baselines: Sequence[dict[str, Any] | None] | None = None,
     ) -> None:
         self._index = index
         self._event_ids = event_ids
@@ -116,7 +117,8 @@ class EventUpdatePlan:
         self._token = Secret(token) if token else None  # hidden from repr, vars and logs
         self.base_url = base_url
         self.integrations = dict(integrations or {})
-        self.baseline_events = dict(baseline_events) if baseline_events is not None else None
+        # Each row's current event, by position (not by id: two accounts may share an id).
+        self._baselines = list(baselines) if baselines is not None else None
         self.results: pd.DataFrame | None = None
 
     @property
@@ -124,6 +126,17 @@ class EventUpdatePlan:
         return self._token.value if self._token is not None else None
 
     # -- what the plan holds -------------------------------------------------------------
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the plan was diffed against a ``baseline=`` (and so can be undone)."""
+        return self._baselines is not None
+
+    @property
+    def baselines(self) -> pd.Series:
+        """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
+        values = self._baselines if self._baselines is not None else [None] * len(self._index)
+        return pd.Series(values, index=self._index, dtype=object, name="baseline")
+
     @property
     def payloads(self) -> pd.Series:
         """The exact JSON body of each row (``None`` where the row is not sent)."""
@@ -177,7 +190,7 @@ class EventUpdatePlan:
         from .changes import changes_frame
 
         return changes_frame(
-            self._index, self._statuses, self._event_ids, self._payloads, self.baseline_events
+            self._index, self._statuses, self._event_ids, self._payloads, self._baselines
         )
 
     def undo(self) -> EventUpdatePlan:

@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from ._types import MISSING
+from .baseline import BaselineKey, current_event
 from .errors import ConfigurationError, InputError
 from .flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
 from .integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
@@ -164,6 +165,7 @@ class _RowsPlanned:
     payloads: list[dict[str, Any] | None]
     statuses: list[str]
     unsupported: dict[str, set[str]]
+    baselines: list[dict[str, Any] | None]
 
 
 def _plan_rows(
@@ -173,13 +175,14 @@ def _plan_rows(
     accounts: list[str | None],
     problems: list[list[tuple[str, str]]],
     integration: str | Mapping[str, str] | None,
-    baseline_events: Mapping[str, dict[str, Any]] | None,
+    baseline_events: Mapping[BaselineKey, dict[str, Any]] | None,
 ) -> _RowsPlanned:
     """Unflatten, validate and check every row; fills ``problems`` in place."""
     column_set = set(body_columns)
     payloads: list[dict[str, Any] | None] = []
     statuses: list[str] = []
     unsupported: dict[str, set[str]] = {}
+    baselines: list[dict[str, Any] | None] = []  # each row's current event, by position
     # Column names are parsed once for the whole frame, not once per cell.
     bodies, cell_problem_lists = unflatten_frame(df, body_columns)
     seen_ids: dict[tuple[str | None, str], int] = {}
@@ -200,7 +203,12 @@ def _plan_rows(
             else:
                 seen_ids[key] = i
         cell_problems = cell_problem_lists[i]
-        current = baseline_events.get(event_id) if baseline_events and event_id else None
+        current = (
+            current_event(baseline_events, accounts[i], event_id)
+            if baseline_events is not None and event_id is not None
+            else None
+        )
+        baselines.append(current)
         if cell_problems and current is not None:
             # Slow path, rows with problems only: a NULL whole value against its parts may be
             # settled by what the baseline shows unchanged (see conflicts.py).
@@ -227,13 +235,13 @@ def _plan_rows(
         if payload is not None and baseline_events is not None and event_id is not None:
             from .baseline import diff_against_baseline
 
-            current = baseline_events.get(event_id)
             if current is None:
                 # Diffing needs the current state; sending the row whole could undo edits the
                 # user never saw, so stop it with a clear note instead.
                 from .baseline import missing_reason
 
-                row_problems.append((ID_COLUMN, missing_reason(baseline_events, event_id)))
+                reason = missing_reason(baseline_events, accounts[i], event_id)
+                row_problems.append((ID_COLUMN, reason))
                 payload = None
             else:
                 payload = diff_against_baseline(payload, current, rules)
@@ -253,7 +261,7 @@ def _plan_rows(
         else:
             payloads.append(payload)
             statuses.append("send")
-    return _RowsPlanned(payloads, statuses, unsupported)
+    return _RowsPlanned(payloads, statuses, unsupported, baselines)
 
 
 def build_plan(
@@ -344,7 +352,7 @@ def build_plan(
     event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
-    baseline_events: Mapping[str, dict[str, Any]] | None = None
+    baseline_events: Mapping[BaselineKey, dict[str, Any]] | None = None
     if isinstance(baseline, str):
         if baseline != "fetch":
             raise ConfigurationError(f"baseline must be a DataFrame or 'fetch', got {baseline!r}")
@@ -392,5 +400,5 @@ def build_plan(
         token=_token_or_none(token),
         base_url=resolve_base_url(base_url),
         integrations=_integration_by_account(accounts, integration),
-        baseline_events=baseline_events,
+        baselines=planned.baselines if baseline_events is not None else None,
     )

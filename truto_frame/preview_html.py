@@ -118,7 +118,7 @@ def change_rows(plan: EventUpdatePlan) -> list[ChangeRow]:
     return [
         ChangeRow(index[position], ids[position], changes)
         for position, changes in changes_by_row(
-            plan.statuses.tolist(), ids, plan.payloads.tolist(), plan.baseline_events
+            plan.statuses.tolist(), plan.payloads.tolist(), plan._baselines
         )
     ]
 

@@ -86,17 +86,15 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
     counts = plan.counts
     statuses = plan.statuses.tolist()
     accounts = Counter(a for a in plan.accounts.tolist() if a is not None)
-    baseline = plan.baseline_events
+    baselines = plan.baselines.tolist()
     attendees = attendee_events = unknown = 0
-    for status, event_id, payload in zip(
-        statuses, plan.event_ids.tolist(), plan.payloads.tolist(), strict=True
-    ):
+    for status, payload, current in zip(statuses, plan.payloads.tolist(), baselines, strict=True):
         if status != "send" or payload is None:
             continue
         if "attendees" in payload:
             people = payload["attendees"]
-        elif baseline is not None and event_id in baseline:
-            people = baseline[event_id].get("attendees")
+        elif current is not None:
+            people = current.get("attendees")
         else:
             unknown += 1
             continue
@@ -108,7 +106,7 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
         send=counts["send"],
         skipped=counts["skipped"],
         invalid=counts["invalid"],
-        has_baseline=baseline is not None,
+        has_baseline=plan.has_baseline,
         accounts=[(a, plan.integrations.get(a), n) for a, n in sorted(accounts.items())],
         send_notifications=plan.options.send_notifications,
         attendees=attendees,

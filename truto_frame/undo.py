@@ -105,7 +105,7 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
     """
     from .plan import EventUpdatePlan
 
-    if plan.baseline_events is None:
+    if plan._baselines is None:
         raise InputError("undo needs the values from before: build the plan with baseline=")
     if plan.results is None:
         raise InputError("nothing to undo yet: the plan has not been applied")
@@ -117,19 +117,20 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
     payloads: list[dict[str, Any] | None] = []
     problems: list[list[tuple[str, str]]] = []
     plan_statuses: list[str] = []
-    after_state: dict[str, dict[str, Any]] = {}
+    after_state: list[dict[str, Any] | None] = []
     for position in positions:
         event_id = plan._event_ids[position]
         sent = plan._payloads[position]
         assert event_id is not None and sent is not None  # only sent rows can be "updated"
-        before = plan.baseline_events[event_id]
+        before = plan._baselines[position]
+        assert before is not None  # a row with a baseline but no current event is not sent
         body, row_problems = restore_body(sent, before)
         event_ids.append(event_id)
         accounts.append(plan._accounts[position])
         payloads.append(body)
         problems.append(row_problems)
         plan_statuses.append("invalid" if row_problems else "send")
-        after_state[event_id] = _state_after(sent, before, responses[position], event_id)
+        after_state.append(_state_after(sent, before, responses[position], event_id))
     return EventUpdatePlan(
         index=plan._index[positions],
         event_ids=event_ids,
@@ -144,7 +145,7 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         token=plan._token_value,
         base_url=plan.base_url,
         integrations=plan.integrations,
-        baseline_events=after_state,
+        baselines=after_state,
     )
 
 
@@ -179,7 +180,7 @@ def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]
         token=plan._token_value,
         base_url=plan.base_url,
         integrations=plan.integrations,
-        baseline_events=plan.baseline_events,
+        baselines=None if plan._baselines is None else [plan._baselines[i] for i in positions],
     )
     return sub, positions
 
