@@ -176,19 +176,22 @@ class Walkthrough:
     def script(self, block: str) -> str:
         return _as_run(self.steps.terminal, self.port) + _as_run(block, self.port)
 
-    def run(self, block: str, *, stdin: str = "") -> Done:
+    def _bash(self, block: str, **io: Any) -> Done:
         done = subprocess.run(
             ["bash", "-e", "-c", self.script(block)],
             cwd=self.cwd,
             env=self.env,
-            input=stdin,
             capture_output=True,
             text=True,
             encoding="utf-8",
             timeout=TIMEOUT,
             check=False,
+            **io,
         )
         return Done(done.returncode, done.stdout, done.stderr)
+
+    def run(self, block: str, *, stdin: str = "") -> Done:
+        return self._bash(block, input=stdin)
 
     def run_in_terminal(self, block: str, answer: str) -> Done:
         """Run with a pseudo-terminal as standard input, the answer already typed."""
@@ -197,21 +200,10 @@ class Walkthrough:
         controller, terminal = pty.openpty()
         try:
             os.write(controller, answer.encode())
-            done = subprocess.run(
-                ["bash", "-e", "-c", self.script(block)],
-                cwd=self.cwd,
-                env=self.env,
-                stdin=terminal,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                timeout=TIMEOUT,
-                check=False,
-            )
+            return self._bash(block, stdin=terminal)
         finally:
             os.close(terminal)
             os.close(controller)
-        return Done(done.returncode, done.stdout, done.stderr)
 
     def stats(self) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.steps.token}"}
