@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -330,31 +331,34 @@ def test_http_clients_are_made_once_per_loop_and_reused() -> None:
 
     async def main() -> tuple[bool, int]:
         await client.update_event("e1", "a", {})
-        pools = list(client._pools)
+        pools = list(client._pools.clients)
         await client.update_event("e2", "a", {})
-        same = client._pools == pools
+        same = client._pools.clients == pools
         await client.aclose()
         return same, len(pools)
 
     assert run(main()) == (True, 1)  # a given transport needs no pool sharding
-    assert client._pools == []
+    assert client._pools.clients == []
 
 
 def test_requests_spread_over_small_pools_without_a_transport() -> None:
     client = TrutoClient(TOKEN, "http://127.0.0.1:9", max_connections=32)
 
-    async def main() -> list[int]:
-        picks = []
-        held = []
-        for _ in range(8):
-            _, busy, index = client._pick()
-            busy[index] += 1
-            held.append(index)
-            picks.append(index)
+    async def main() -> tuple[list[int], list[int]]:
+        pools = client._pools
+        with contextlib.ExitStack() as held:
+            picks = []
+            for _ in range(8):
+                http = held.enter_context(pools.borrow())
+                picks.append(pools.clients.index(http))
+            busy = list(pools.busy)
+        after = list(pools.busy)
         await client.aclose()
-        return picks
+        return picks, busy + after
 
-    assert sorted(run(main())) == [0, 0, 1, 1, 2, 2, 3, 3]  # least busy of 4 pools
+    picks, busy = run(main())
+    assert sorted(picks) == [0, 0, 1, 1, 2, 2, 3, 3]  # the least busy of 4 pools each time
+    assert busy == [2, 2, 2, 2, 0, 0, 0, 0]  # 2 each while held, every borrow given back
 
 
 def test_idempotency_key_ignores_key_order_and_depends_on_id_and_nonce() -> None:
@@ -436,7 +440,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
             client = TrutoClient(TOKEN, f"http://127.0.0.1:{port}", limits=RateLimits.unlimited())
             async with client:
                 result = await client.update_event("e/1", "acc", {"title": "x"})
-                http = client._pools[0]
+                http = client._pools.clients[0]
                 texts = repr(client) + repr(http) + repr(http.headers) + repr(client.pacer)
                 texts += repr(vars(client)) + str(vars(client))
                 try:

@@ -14,11 +14,9 @@ answer or a log record is redacted (:mod:`truto_frame.auth`).
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import random
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final
@@ -37,6 +35,7 @@ from .call import (
 from .errors import APIConnectionError, APIStatusError, ConfigurationError
 from .options import RequestOptions, encode_query
 from .pacing import Pacer, RateLimits
+from .pools import SHARD, PoolSet, shared_ssl_context
 from .retry import Action, RetryPolicy, backoff_delay, classify_response
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 EVENTS_PATH: Final = "/unified/calendar/events"
-_SHARD: Final = 8  # connections per httpx pool (see TrutoClient._pick)
 _log = logging.getLogger(__name__)
 
 
@@ -117,9 +115,9 @@ class TrutoClient:
         self._transport = transport
         self._timeout = timeout
         self._max_connections = max_connections
-        self._pools: list[httpx.AsyncClient] = []
-        self._busy: list[int] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # A given transport (ASGI, mock) has no pool to shard: one client (see pools.py).
+        count = 1 if transport is not None else -(-max_connections // SHARD)
+        self._pools = PoolSet(self._new_http, count)
 
     def __repr__(self) -> str:
         return f"TrutoClient(base_url={self.base_url!r}, token=<hidden>)"
@@ -132,29 +130,11 @@ class TrutoClient:
 
     async def aclose(self) -> None:
         """Close the connections (the client opens new ones if used again)."""
-        pools, self._pools, self._busy = self._pools, [], []
-        for http in pools:
-            await http.aclose()
-
-    def _pick(self) -> tuple[httpx.AsyncClient, list[int], int]:
-        # Made lazily inside the running loop: connections belong to the loop that opened
-        # them, and run_sync may run each call on a private loop.
-        loop = asyncio.get_running_loop()
-        if not self._pools or loop is not self._loop:
-            self._loop = loop
-            # httpcore's pool does O(connections^2) work per request; pools of a few
-            # connections each keep that negligible at high concurrency. A given transport
-            # (ASGI, mock) has no pool: one client.
-            count = 1 if self._transport is not None else -(-self._max_connections // _SHARD)
-            self._pools = [self._new_http() for _ in range(count)]
-            self._busy = [0] * count
-        busy = self._busy
-        index = busy.index(min(busy)) if len(busy) > 1 else 0  # the least busy pool
-        return self._pools[index], busy, index
+        await self._pools.aclose()
 
     def _new_http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            verify=_ssl_context(),
+            verify=shared_ssl_context(),
             base_url=self.base_url,
             headers=self._headers(),
             transport=self._transport,
@@ -215,12 +195,11 @@ class TrutoClient:
             attempts += 1
             if on_send is not None:
                 on_send(attempts)
-            http, busy, index = self._pick()
-            busy[index] += 1
             try:
-                request = httpx.Request(method, url, content=content, headers=all_headers)
-                response = await http.send(request)
-                body = self._parse(response)
+                with self._pools.borrow() as http:
+                    request = httpx.Request(method, url, content=content, headers=all_headers)
+                    response = await http.send(request)
+                    body = self._parse(response)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
                 # A timeout says which limit ran out, so the user knows what to raise.
@@ -262,8 +241,6 @@ class TrutoClient:
                     else backoff_delay(attempts, policy, self._rng)
                 )
                 failure = CallResult(False, status, body, error, attempts, "failed")
-            finally:
-                busy[index] -= 1
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug("retrying %s %s in %.2f s: %s", method, path, delay, error)
             if on_retry is not None:
@@ -441,12 +418,6 @@ class TrutoClient:
         if not isinstance(body, dict):
             raise APIStatusError(result.http_status or 0, body, "unexpected account response")
         return body
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes ~80 ms; every pool shares one context.
-    return httpx.create_ssl_context()
 
 
 def _event_path(event_id: str) -> str:
