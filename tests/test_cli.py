@@ -491,3 +491,44 @@ def test_results_table_lists_failures_first_and_counts_skipped() -> None:
     assert [line.split()[2] for line in lines[1:4]] == ["failed", "invalid", "updated"]
     assert lines[-1] == "(1 unchanged rows skipped, not listed)"
     assert summary_line(results) == "1 updated, 1 skipped, 1 failed, 1 invalid (of 4 rows)"
+
+
+# --------------------------------------------------------------------------- pacing options
+
+
+@pytest.mark.parametrize(
+    ("options", "per_account", "per_token"),
+    [
+        ([], (50, 10.0), (500, 10.0)),  # Truto's documented limits
+        (["--account-limit", "3/1"], (3, 1.0), (500, 10.0)),
+        (["--account-limit", "none", "--token-limit", "120/60"], None, (120, 60.0)),
+    ],
+)
+def test_limits_reach_the_engine(
+    options, per_account, per_token, app, env, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from truto_frame.plan import EventUpdatePlan
+
+    seen = []
+    original = EventUpdatePlan.apply
+
+    def spy(self, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["limits"])
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(EventUpdatePlan, "apply", spy)
+    rows = [{"id": i, "calendar.id": c, "title": "Paced"} for i, c in _events(app, 2)]
+    source = _write(tmp_path / "paced.csv", rows)
+    args = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"]
+    assert main([*args, *options], transport=env) == 0
+    [limits] = seen
+    assert (limits.per_account, limits.per_token) == (per_account, per_token)
+    assert app.state.sandbox.counts(ACCOUNT)["updated"] == 2
+
+
+@pytest.mark.parametrize("value", ["50", "x/10", "0/10", "5/0", "5/-1"])
+def test_a_bad_limit_is_a_one_line_usage_error(value: str, env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = _write(tmp_path / "x.csv", [{"id": "e", "calendar.id": "c", "title": "T"}])
+    args = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"]
+    assert main([*args, "--token-limit", value], transport=env) == 2
+    _one_line_error(capsys.readouterr().err, "--token-limit", "LIMIT/SECONDS")

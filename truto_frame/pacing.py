@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from .retry import header
 
-__all__ = ["Pacer", "RateLimits", "parse_ratelimit_limit"]
+__all__ = ["Pacer", "RateLimits", "parse_budget", "parse_ratelimit_limit"]
 
 _PROBING = 1e-3  # the delay reported for an account whose first answer is awaited
 
@@ -96,6 +96,43 @@ class RateLimits:
             ``RateLimits(per_account=None, per_token=None, learn=False)``.
         """
         return cls(per_account=None, per_token=None, learn=False)
+
+
+def parse_budget(text: str) -> tuple[int, float] | None:
+    """Read a budget as a person writes it: ``"50/10"`` is 50 requests per 10 seconds.
+
+    Parameters
+    ----------
+    text : str
+        ``LIMIT/SECONDS``, or ``none`` (also ``off``) for no limit.
+
+    Returns
+    -------
+    (int, float) or None
+        For :class:`RateLimits` ``per_account`` / ``per_token``.
+
+    Raises
+    ------
+    ValueError
+        When the text is not of that form, or the limit is below 1 or the window not positive.
+
+    Examples
+    --------
+    >>> parse_budget("10/2")
+    (10, 2.0)
+    >>> parse_budget("none") is None
+    True
+    """
+    if text.strip().lower() in {"none", "off"}:
+        return None
+    limit, slash, window = text.partition("/")
+    try:
+        budget = (int(limit), float(window))
+    except ValueError:
+        budget = None
+    if not slash or budget is None or budget[0] < 1 or not budget[1] > 0:
+        raise ValueError(f"expected LIMIT/SECONDS such as 50/10, or none; got {text!r}")
+    return budget
 
 
 def parse_ratelimit_limit(text: str | None) -> tuple[int, float | None] | None:
