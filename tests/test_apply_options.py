@@ -100,8 +100,26 @@ def test_retry_policy_is_used() -> None:
     once = plan.apply(transport=transport, progress=False, retry=RetryPolicy(max_attempts=1))
     assert once.loc[0, ["status", "http_status", "attempts"]].tolist() == ["failed", 502, 1]
     quick = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.001)
-    again = plan.apply(transport=transport, progress=False, retry=quick)
+    again = plan.apply(transport=transport, progress=False, retry=quick, again=True)
     assert again.loc[0, ["status", "attempts"]].tolist() == ["updated", 3]
+
+
+def test_a_second_apply_is_refused_unless_asked_for() -> None:
+    app, transport, before = _setup()
+    plan = _retitled(before, list(range(6))).truto.update_events(
+        token=TOKEN, base_url=BASE, baseline=before.set_axis(range(6))
+    )
+    first = plan.apply(transport=transport, progress=False)
+    patches = [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+    assert len(patches) == 6
+    # A notebook cell run twice must not send (and maybe email) all six again.
+    with pytest.raises(truto_frame.InputError, match=r"already applied \(6 updated\)"):
+        plan.apply(transport=transport, progress=False)
+    assert len([r for r in app.state.sandbox.requests if r.method == "PATCH"]) == 6
+    assert plan.results is first
+    again = plan.apply(transport=transport, progress=False, again=True)
+    assert (again["status"] == "updated").all()
+    assert len([r for r in app.state.sandbox.requests if r.method == "PATCH"]) == 12
 
 
 def test_limits_pace_below_a_strict_quota() -> None:

@@ -342,6 +342,7 @@ class EventUpdatePlan:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         on_result: Callable[[Hashable, RowResult], None] | None = None,
+        again: bool = False,
     ) -> pd.DataFrame:
         """Send every valid row's PATCH, in parallel, and return the results frame.
 
@@ -370,11 +371,23 @@ class EventUpdatePlan:
             live count or a log. It runs in the engine's thread: keep it quick. If it
             raises, no new request starts and the error is raised once the requests in
             flight have ended (a journal has recorded them).
+        again : bool, default False
+            Send every row again although the plan was already applied. Without it a
+            second ``apply()`` (a notebook cell run twice) raises instead of sending, and
+            possibly emailing, every row a second time; :meth:`retry_failed` sends only the
+            rows that did not succeed.
 
         Returns
         -------
         pandas.DataFrame
             One row per input row, same index and order; see :mod:`truto_frame.results`.
+
+        Raises
+        ------
+        InputError
+            If the plan was already applied and ``again`` is not set.
+        ConfigurationError
+            If there is no API token.
 
         Examples
         --------
@@ -392,6 +405,7 @@ class EventUpdatePlan:
                 retry=retry,
                 timeout=timeout,
                 on_result=on_result,
+                again=again,
             )
         )
 
@@ -405,9 +419,19 @@ class EventUpdatePlan:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         on_result: Callable[[Hashable, RowResult], None] | None = None,
+        again: bool = False,
     ) -> pd.DataFrame:
         """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
         from .sending import send_plan
+
+        if self.results is not None and not again:
+            done = self.results["status"].value_counts()
+            tally = ", ".join(f"{n} {status}" for status, n in done.items())
+            raise InputError(
+                f"this plan was already applied ({tally}); applying it again would send every "
+                "row again. Use plan.retry_failed() for the rows that did not succeed, or "
+                "apply(again=True) to send them all again."
+            )
 
         results = await send_plan(
             self,
