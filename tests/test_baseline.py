@@ -302,3 +302,33 @@ def test_a_plan_over_two_accounts_diffs_each_row_against_its_own_account() -> No
     assert plan.changes[["id", "before", "after"]].values.tolist() == [
         ["m1", "Sync (Bea's copy)", "Sync"]
     ]
+
+
+def test_baseline_fetch_through_an_in_process_transport() -> None:
+    from datetime import datetime, timezone
+
+    import httpx
+
+    import truto_frame
+    from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID, SandboxConfig, create_app
+
+    app = create_app(SandboxConfig(anchor=datetime(2026, 3, 2, tzinfo=timezone.utc)))
+    transport = httpx.ASGITransport(app=app)
+    base = "http://sandbox.test"
+    before = truto_frame.read_events(
+        GOOGLECALENDAR_ACCOUNT_ID,
+        token="sandbox-token",
+        base_url=base,
+        start_time="2026-03-01",
+        end_time="2026-04-01",
+        transport=transport,
+    ).head(3)
+    edited = before.copy()
+    edited.loc[edited.index[1], "title"] = "Renamed"
+    plan = edited.truto.update_events(
+        token="sandbox-token", base_url=base, baseline="fetch", transport=transport
+    )
+    assert plan.statuses.tolist() == ["skipped", "send", "skipped"]
+    assert plan.payloads.iloc[1]["title"] == "Renamed"
+    gets = [r for r in app.state.sandbox.requests if r.method == "GET" and r.event_id]
+    assert sorted(r.event_id for r in gets) == sorted(before["id"])

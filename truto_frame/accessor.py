@@ -7,12 +7,15 @@ frame; every method forwards to a function that the command line and notebooks c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .plan import EventUpdatePlan
 from .planning import build_plan
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["TrutoAccessor"]
 
@@ -38,6 +41,7 @@ class TrutoAccessor:
         concurrency: int = 16,
         baseline: pd.DataFrame | str | None = None,
         integration: str | Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> EventUpdatePlan:
         """Plan the update of every row's event; nothing is sent until ``plan.apply()``.
 
@@ -60,4 +64,5 @@ class TrutoAccessor:
             concurrency=concurrency,
             baseline=baseline,
             integration=integration,
+            transport=transport,
         )

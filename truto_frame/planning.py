@@ -15,7 +15,7 @@ import difflib
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -28,6 +28,9 @@ from .integrations import IntegrationRules, check_update_rules, rules_for, unsup
 from .options import RequestOptions
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
 from .schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["build_plan"]
 
@@ -278,6 +281,7 @@ def build_plan(
     concurrency: int = 16,
     baseline: pd.DataFrame | str | None = None,
     integration: str | Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> EventUpdatePlan:
     """Plan a bulk update of calendar events from a DataFrame; sends nothing.
 
@@ -312,6 +316,9 @@ def build_plan(
         The integration (``"googlecalendar"``, ``"google"``, ``"outlookcalendar"``) of every
         account, or a mapping account -> integration; enables that integration's required and
         supported field rules. When unknown, only the rules every integration shares apply.
+    transport : httpx.AsyncBaseTransport, optional
+        For ``baseline="fetch"``: read through this transport (the sandbox app in process,
+        ``httpx.ASGITransport(app=create_app())``). ``apply()`` takes its own.
 
     Returns
     -------
@@ -366,6 +373,7 @@ def build_plan(
             token=resolve_token(token),
             base_url=base_url,
             concurrency=concurrency,
+            transport=transport,
         )
     elif baseline is not None:
         from .baseline import baseline_lookup
