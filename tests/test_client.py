@@ -464,3 +464,10 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
     )
     assert TOKEN not in everything
     assert "[redacted]" in result.error
+
+
+def test_run_key_from_a_digest_equals_the_key_from_the_body() -> None:
+    from truto_frame.call import run_key
+
+    body = {"title": "T", "attendees": [{"person": {"name": "Ann"}}]}
+    assert run_key(payload_hash("e/1", body), "n") == idempotency_key_for("e/1", body, "n")

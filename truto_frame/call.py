@@ -23,6 +23,7 @@ __all__ = [
     "idempotency_key_for",
     "new_run_nonce",
     "payload_hash",
+    "run_key",
 ]
 
 
@@ -124,8 +125,25 @@ def idempotency_key_for(event_id: str, payload: Mapping[str, Any], nonce: str) -
     str
         64 hex digits.
     """
-    text = nonce + "\n" + payload_hash(event_id, payload)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return run_key(payload_hash(event_id, payload), nonce)
+
+
+def run_key(digest: str, nonce: str) -> str:
+    """The ``Idempotency-Key`` from a :func:`payload_hash` already computed, and the run's nonce.
+
+    Parameters
+    ----------
+    digest : str
+        :func:`payload_hash` of the event id and body.
+    nonce : str
+        The run's nonce (:func:`new_run_nonce`).
+
+    Returns
+    -------
+    str
+        64 hex digits, equal to :func:`idempotency_key_for` of the same id, body and nonce.
+    """
+    return hashlib.sha256((nonce + "\n" + digest).encode("utf-8")).hexdigest()
 
 
 def _status_phrase(status: int) -> str:

@@ -228,9 +228,7 @@ class EventUpdatePlan:
         """
         from .undo import failed_rows_plan
 
-        if self.results is None:
-            raise InputError("the plan has not been applied yet: no row has failed")
-        return failed_rows_plan(self)[0]
+        return failed_rows_plan(self)[0]  # raises InputError before an apply
 
     def retry_failed(
         self,
@@ -265,9 +263,8 @@ class EventUpdatePlan:
         """
         from .undo import failed_rows_plan, merge_retry_results
 
-        if self.results is None:
-            raise InputError("the plan has not been applied yet: no row has failed")
-        sub, positions = failed_rows_plan(self)
+        sub, positions = failed_rows_plan(self)  # raises InputError before an apply
+        assert self.results is not None
         if positions:
             retried = sub.apply(
                 progress=progress,

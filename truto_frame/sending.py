@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .call import idempotency_key_for, new_run_nonce, payload_hash
+from .call import new_run_nonce, payload_hash, run_key
 from .client import CallResult, TrutoClient
 from .errors import ConfigurationError
 from .results import RowResult
@@ -96,7 +96,9 @@ async def send_plan(
         event_id = plan._event_ids[position]
         account = plan._accounts[position]
         assert event_id is not None and account is not None  # invalid rows were filtered
-        previous = done.get((account, event_id, payload_hash(event_id, payload)))
+        # One canonical JSON per row: the journal's match and the run's key both start from it.
+        digest = payload_hash(event_id, payload)
+        previous = done.get((account, event_id, digest))
         if previous is not None:
             # Already changed by an earlier run with this very payload: do not send it again.
             rows[position] = RowResult(
@@ -113,7 +115,7 @@ async def send_plan(
                 event_id=event_id,
                 integrated_account_id=account,
                 payload=payload,
-                idempotency_key=idempotency_key_for(event_id, payload, nonce),
+                idempotency_key=run_key(digest, nonce),
             )
         )
 
