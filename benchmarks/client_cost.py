@@ -34,10 +34,10 @@ import pandas as pd
 
 import truto_frame  # registers df.truto
 from benchmarks._common import RUNS, check, median, spread, summary, title
-from truto_frame.flatten import unflatten_frame
-from truto_frame.integrations import check_update_rules, rules_for, unsupported_fields
+from truto_frame.frame.flatten import unflatten_frame
+from truto_frame.model.integrations import check_update_rules, rules_for, unsupported_fields
+from truto_frame.model.schema import EventUpdate, payload_from_model
 from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID
-from truto_frame.schema import EventUpdate, payload_from_model
 
 RATIO_BAR = 4.0
 MEMORY_SLICE = 4  # tracemalloc runs on 1/4 of the rows

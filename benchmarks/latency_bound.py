@@ -46,10 +46,10 @@ from benchmarks._common import (
     summary,
     title,
 )
-from truto_frame.client import TrutoClient
-from truto_frame.pacing import RateLimits
+from truto_frame.api.client import TrutoClient
+from truto_frame.api.pacing import RateLimits
+from truto_frame.planning.sending import send_plan
 from truto_frame.sandbox import OUTLOOK_ACCOUNT_ID
-from truto_frame.sending import send_plan
 
 ACCOUNT = OUTLOOK_ACCOUNT_ID  # Outlook needs only calendar.id besides the changed field
 EFFICIENCY_BAR = 0.85

@@ -44,10 +44,10 @@ from benchmarks._common import (
     summary,
     title,
 )
-from truto_frame.client import TrutoClient
-from truto_frame.pacing import RateLimits
+from truto_frame.api.client import TrutoClient
+from truto_frame.api.pacing import RateLimits
+from truto_frame.planning.sending import send_plan
 from truto_frame.sandbox import GOOGLE_ACCOUNT_ID, GOOGLECALENDAR_ACCOUNT_ID, OUTLOOK_ACCOUNT_ID
-from truto_frame.sending import send_plan
 
 ACCOUNTS = (GOOGLECALENDAR_ACCOUNT_ID, GOOGLE_ACCOUNT_ID, OUTLOOK_ACCOUNT_ID)
 # The Google integrations require start/end (with the time zone) on every update.

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import truto_frame
-from truto_frame.pacing import RateLimits
-from truto_frame.results import RowResult
-from truto_frame.retry import RetryPolicy
+from truto_frame.api.pacing import RateLimits
+from truto_frame.api.retry import RetryPolicy
+from truto_frame.engine.results import RowResult
 from truto_frame.sandbox import (
     GOOGLECALENDAR_ACCOUNT_ID,
     RateLimit,

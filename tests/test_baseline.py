@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 
 from truto_frame import NULL
-from truto_frame.baseline import (
+from truto_frame.errors import InputError
+from truto_frame.frame.flatten import flatten_events
+from truto_frame.model.integrations import UNKNOWN_INTEGRATION, rules_for
+from truto_frame.planning.baseline import (
     baseline_lookup,
     current_event,
     diff_against_baseline,
@@ -14,10 +17,7 @@ from truto_frame.baseline import (
     request_shape,
     same_value,
 )
-from truto_frame.changes import display_value, field_changes
-from truto_frame.errors import InputError
-from truto_frame.flatten import flatten_events
-from truto_frame.integrations import UNKNOWN_INTEGRATION, rules_for
+from truto_frame.planning.changes import display_value, field_changes
 
 GOOGLE = rules_for("googlecalendar")
 OUTLOOK = rules_for("outlookcalendar")

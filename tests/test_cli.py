@@ -11,8 +11,6 @@ import httpx
 import pandas as pd
 import pytest
 
-from truto_frame.cli import main
-from truto_frame.cli_render import read_csv_text
 from truto_frame.sandbox import (
     GOOGLECALENDAR_ACCOUNT_ID,
     OUTLOOK_ACCOUNT_ID,
@@ -20,6 +18,8 @@ from truto_frame.sandbox import (
     create_app,
     running_server,
 )
+from truto_frame.ui.cli import main
+from truto_frame.ui.text import read_csv_text
 
 SECRET = "tok-3f9a-very-secret"
 ACCOUNT = OUTLOOK_ACCOUNT_ID
@@ -472,8 +472,8 @@ def test_remote_text_cannot_drive_the_terminal(app, env, tmp_path, capsys) -> No
 
 
 def test_results_table_lists_failures_first_and_counts_skipped() -> None:
-    from truto_frame.cli_render import format_results, summary_line
-    from truto_frame.results import RowResult, results_frame
+    from truto_frame.engine.results import RowResult, results_frame
+    from truto_frame.ui.text import format_results, summary_line
 
     index = pd.RangeIndex(2, 6)
     results = results_frame(
@@ -507,7 +507,7 @@ def test_results_table_lists_failures_first_and_counts_skipped() -> None:
 def test_limits_reach_the_engine(
     options, per_account, per_token, app, env, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from truto_frame.plan import EventUpdatePlan
+    from truto_frame.planning.plan import EventUpdatePlan
 
     seen = []
     original = EventUpdatePlan.apply

@@ -1,4 +1,4 @@
-"""Tests for truto_frame.client over httpx.MockTransport and a tiny local HTTP server."""
+"""Tests for truto_frame.api.client over httpx.MockTransport and a tiny local HTTP server."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from truto_frame.call import payload_hash
-from truto_frame.client import (
+from truto_frame.api.call import payload_hash
+from truto_frame.api.client import (
     CallResult,
     TrutoClient,
     describe_error,
@@ -22,10 +22,10 @@ from truto_frame.client import (
     resolve_base_url,
     resolve_token,
 )
+from truto_frame.api.options import RequestOptions
+from truto_frame.api.pacing import RateLimits
+from truto_frame.api.retry import RetryPolicy
 from truto_frame.errors import APIConnectionError, APIStatusError, ConfigurationError
-from truto_frame.options import RequestOptions
-from truto_frame.pacing import RateLimits
-from truto_frame.retry import RetryPolicy
 
 TOKEN = "tok-SECRET-0123456789"
 ODD_ID = "abc/def+ghi==_x y"
@@ -467,7 +467,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
 
 
 def test_run_key_from_a_digest_equals_the_key_from_the_body() -> None:
-    from truto_frame.call import run_key
+    from truto_frame.api.call import run_key
 
     body = {"title": "T", "attendees": [{"person": {"name": "Ann"}}]}
     assert run_key(payload_hash("e/1", body), "n") == idempotency_key_for("e/1", body, "n")

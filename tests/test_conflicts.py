@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from truto_frame import NULL
-from truto_frame.conflicts import settle_null_conflicts
+from truto_frame.planning.whole_or_parts import settle_null_conflicts
 
 ACCOUNT = "acc-1"
 

@@ -6,10 +6,10 @@ import socket
 import subprocess
 import sys
 
-from truto_frame.cli import main
-from truto_frame.demo import build_demo_edit
 from truto_frame.read import read_events
 from truto_frame.sandbox import DEFAULT_TOKEN, GOOGLECALENDAR_ACCOUNT_ID, create_app
+from truto_frame.ui.cli import main
+from truto_frame.ui.demo import build_demo_edit
 
 
 def test_demo_exits_zero_and_reports_the_updates(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

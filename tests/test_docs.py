@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import truto_frame
-from truto_frame.cli import build_parser
+from truto_frame.ui.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -1,4 +1,5 @@
-"""Tests for truto_frame.flatten: column paths, cell states, unflatten rules and the round trip."""
+"""Tests for truto_frame.frame.flatten: column paths, cell states, unflatten rules and the round
+trip."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from truto_frame import NULL
-from truto_frame._types import MISSING
 from truto_frame.errors import InputError
-from truto_frame.flatten import (
+from truto_frame.frame.flatten import (
     compile_columns,
     container_kind,
     flatten_event,
@@ -28,7 +28,8 @@ from truto_frame.flatten import (
     unflatten_frame,
     unflatten_record,
 )
-from truto_frame.schema import Event
+from truto_frame.model.schema import Event
+from truto_frame.model.sentinels import MISSING
 
 # --------------------------------------------------------------------------- parse_column
 

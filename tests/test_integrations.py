@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from truto_frame.errors import ConfigurationError
-from truto_frame.integrations import (
+from truto_frame.model.integrations import (
     INTEGRATIONS,
     check_update_rules,
     rules_for,

@@ -1,4 +1,4 @@
-"""Tests for truto_frame.journal: lines as results land, resume by payload hash."""
+"""Tests for truto_frame.engine.journal: lines as results land, resume by payload hash."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from truto_frame.call import payload_hash
-from truto_frame.client import CallResult, TrutoClient
-from truto_frame.journal import Journal
-from truto_frame.pacing import RateLimits
-from truto_frame.runner import Job, run_jobs
+from truto_frame.api.call import payload_hash
+from truto_frame.api.client import CallResult, TrutoClient
+from truto_frame.api.pacing import RateLimits
+from truto_frame.engine.journal import Journal
+from truto_frame.engine.runner import Job, run_jobs
 
 TOKEN = "journal-secret-token"
 

@@ -1,12 +1,12 @@
-"""Tests for truto_frame.options: validation and the query string on the wire."""
+"""Tests for truto_frame.api.options: validation and the query string on the wire."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from truto_frame.api.options import RequestOptions, encode_query
 from truto_frame.errors import ConfigurationError
-from truto_frame.options import RequestOptions, encode_query
 
 
 def test_defaults_send_account_and_format_only() -> None:

@@ -1,4 +1,4 @@
-"""Tests for truto_frame.pacing, on a fake clock (nothing sleeps for real)."""
+"""Tests for truto_frame.api.pacing, on a fake clock (nothing sleeps for real)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from truto_frame.pacing import Pacer, RateLimits, parse_ratelimit_limit
+from truto_frame.api.pacing import Pacer, RateLimits, parse_ratelimit_limit
 
 
 class FakeClock:

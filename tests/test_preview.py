@@ -14,9 +14,10 @@ import pytest
 
 import truto_frame
 from truto_frame import NULL, InputError, build_plan
-from truto_frame.changes import FieldChange
-from truto_frame.preview import PlanPreview, preview_widget
-from truto_frame.preview_html import (
+from truto_frame.planning.changes import FieldChange
+from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID, SandboxConfig, create_app
+from truto_frame.ui.summary import plan_summary, summary_html
+from truto_frame.ui.tables import (
     ChangeRow,
     changes_html,
     item_label,
@@ -28,8 +29,7 @@ from truto_frame.preview_html import (
     result_rows,
     results_html,
 )
-from truto_frame.preview_summary import plan_summary, summary_html
-from truto_frame.sandbox import GOOGLECALENDAR_ACCOUNT_ID, SandboxConfig, create_app
+from truto_frame.ui.widget import PlanPreview, preview_widget
 
 pytest.importorskip("ipywidgets")  # the notebook extra
 

@@ -12,9 +12,8 @@ import pytest
 
 import truto_frame  # noqa: F401  (registers df.truto)
 from truto_frame import NULL
-from truto_frame.cli_render import read_csv_text, write_csv
 from truto_frame.errors import APIStatusError, ConfigurationError
-from truto_frame.plan import build_plan
+from truto_frame.planning.plan import build_plan
 from truto_frame.read import DEFAULT_WINDOW, read_events, read_events_async, resolve_window
 from truto_frame.sandbox import (
     DEFAULT_TOKEN,
@@ -22,6 +21,7 @@ from truto_frame.sandbox import (
     OUTLOOK_ACCOUNT_ID,
     create_app,
 )
+from truto_frame.ui.text import read_csv_text, write_csv
 
 BASE = "http://sandbox.test"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from truto_frame.results import RESULT_COLUMNS, RowResult, results_frame
+from truto_frame.engine.results import RESULT_COLUMNS, RowResult, results_frame
 
 
 def test_aligned_with_a_duplicated_unsorted_index() -> None:

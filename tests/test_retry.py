@@ -1,4 +1,4 @@
-"""Table tests for truto_frame.retry: decisions, server waits, backoff."""
+"""Table tests for truto_frame.api.retry: decisions, server waits, backoff."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import pytest
 
-from truto_frame.retry import (
+from truto_frame.api.retry import (
     Action,
     RetryPolicy,
     backoff_delay,

@@ -1,4 +1,5 @@
-"""Tests for truto_frame.runner: alignment, concurrency, blocked accounts, stopping, run_sync."""
+"""Tests for truto_frame.engine.runner: alignment, concurrency, blocked accounts, stopping,
+run_sync."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from truto_frame.client import CallResult, TrutoClient
-from truto_frame.pacing import RateLimits
-from truto_frame.retry import RetryPolicy
-from truto_frame.runner import Job, in_notebook, run_jobs, run_sync
+from truto_frame.api.client import CallResult, TrutoClient
+from truto_frame.api.pacing import RateLimits
+from truto_frame.api.retry import RetryPolicy
+from truto_frame.engine.runner import Job, in_notebook, run_jobs, run_sync
 
 TRUTO_503 = {"statusCode": 503, "error": "Service Unavailable", "message": "Account blocked"}
 

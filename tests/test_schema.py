@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from truto_frame.schema import Event, EventUpdate, payload_from_model
+from truto_frame.model.schema import Event, EventUpdate, payload_from_model
 
 
 def errors_of(body: dict) -> list[tuple[tuple, str]]:

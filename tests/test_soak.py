@@ -4,7 +4,8 @@ The sandbox runs in process (``httpx.ASGITransport``) with a fast quota (30 requ
 per account) and seeded faults: 500/502/504, provider 503s, connections dropped before the
 update and connections dropped *after* it was stored (the retry must be recognised by its
 ``Idempotency-Key`` and not applied twice). The plan goes through the real engine
-(:func:`truto_frame.sending.send_plan` with a :class:`~truto_frame.client.TrutoClient` given
+(:func:`truto_frame.planning.sending.send_plan` with a :class:`~truto_frame.api.client.TrutoClient`
+given
 the same quota and a quick retry policy; ``plan.apply()`` takes a transport but not limits or a
 retry policy). Nothing here asserts a duration.
 """
@@ -19,9 +20,10 @@ import httpx
 import pandas as pd
 
 import truto_frame
-from truto_frame.client import TrutoClient
-from truto_frame.pacing import RateLimits
-from truto_frame.retry import RetryPolicy
+from truto_frame.api.client import TrutoClient
+from truto_frame.api.pacing import RateLimits
+from truto_frame.api.retry import RetryPolicy
+from truto_frame.planning.sending import send_plan
 from truto_frame.sandbox import (
     GOOGLE_ACCOUNT_ID,
     GOOGLECALENDAR_ACCOUNT_ID,
@@ -32,7 +34,6 @@ from truto_frame.sandbox import (
     SandboxConfig,
     create_app,
 )
-from truto_frame.sending import send_plan
 
 TOKEN = "sandbox-token"
 ACCOUNTS = (GOOGLECALENDAR_ACCOUNT_ID, GOOGLE_ACCOUNT_ID, OUTLOOK_ACCOUNT_ID)

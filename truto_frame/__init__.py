@@ -4,7 +4,9 @@ Importing the package registers the ``df.truto`` DataFrame accessor.
 """
 
 from . import accessor as _accessor  # noqa: F401  (registers df.truto)
-from ._types import NULL, NULL_CSV
+from .api.pacing import RateLimits
+from .api.retry import RetryPolicy
+from .engine.results import RowResult
 from .errors import (
     APIConnectionError,
     APIError,
@@ -13,13 +15,14 @@ from .errors import (
     InputError,
     TrutoFrameError,
 )
-from .flatten import flatten_events, unflatten_events
-from .pacing import RateLimits
-from .plan import EventUpdatePlan
-from .planning import build_plan
+from .frame.flatten import flatten_events, unflatten_events
+from .model.sentinels import NULL, NULL_CSV
+from .planning.build import build_plan
+from .planning.plan import EventUpdatePlan, register_previewer
 from .read import read_events, read_events_async
-from .results import RowResult
-from .retry import RetryPolicy
+from .ui.widget import preview_widget as _preview_widget
+
+register_previewer(_preview_widget)
 
 __all__ = [
     "NULL",

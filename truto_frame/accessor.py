@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .plan import EventUpdatePlan
-from .planning import build_plan
+from .planning.build import build_plan
+from .planning.plan import EventUpdatePlan
 
 if TYPE_CHECKING:
     import httpx
@@ -45,7 +45,7 @@ class TrutoAccessor:
     ) -> EventUpdatePlan:
         """Plan the update of every row's event; nothing is sent until ``plan.apply()``.
 
-        See :func:`truto_frame.planning.build_plan` for the parameters.
+        See :func:`truto_frame.planning.build.build_plan` for the parameters.
 
         Returns
         -------

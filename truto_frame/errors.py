@@ -11,7 +11,7 @@
 
 A bad *row* never raises: it gets a per-row problem in the plan, or a ``failed`` row in the
 results. These exceptions are for mistakes that make the whole call meaningless, and for the
-lower-level :class:`~truto_frame.client.TrutoClient`. No message ever contains the API token.
+lower-level :class:`~truto_frame.api.client.TrutoClient`. No message ever contains the API token.
 """
 
 from __future__ import annotations

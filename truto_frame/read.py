@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._types import NULL
-from .columns import parse_column
+from .api.options import RequestOptions
 from .errors import ConfigurationError
-from .flatten import flatten_events
-from .options import RequestOptions
+from .frame.columns import parse_column
+from .frame.flatten import flatten_events
+from .model.sentinels import NULL
 
 if TYPE_CHECKING:
     import httpx
@@ -160,7 +160,7 @@ async def read_events_async(
     page_size: int | None = None,
 ) -> pd.DataFrame:
     """Like :func:`read_events`, for async callers: ``df = await read_events_async(...)``."""
-    from .client import TrutoClient
+    from .api.client import TrutoClient
 
     if not isinstance(integrated_account_id, str) or not integrated_account_id.strip():
         raise ConfigurationError("integrated_account_id must be a non-empty string")
@@ -270,7 +270,7 @@ def read_events(
     >>> edited = events.assign(title=events.title.str.replace("Sync", "Standup"))  # doctest: +SKIP
     >>> plan = edited.truto.update_events(baseline=events)  # doctest: +SKIP
     """
-    from .runner import run_sync
+    from .engine.runner import run_sync
 
     return run_sync(
         read_events_async(

@@ -16,8 +16,8 @@ the fields Truto maps to them):
 * times are stored in the event's time zone: a naive time is read in ``timezone``, an offset
   time is converted to it; an end before its start is a provider 400.
 
-The body is first validated with :class:`truto_frame.schema.EventUpdate` and the rules of
-:mod:`truto_frame.integrations`; a failed update changes nothing.
+The body is first validated with :class:`truto_frame.model.schema.EventUpdate` and the rules of
+:mod:`truto_frame.model.integrations`; a failed update changes nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from ..integrations import check_update_rules, rules_for
-from ..schema import EventUpdate, payload_from_model
+from ..model.integrations import check_update_rules, rules_for
+from ..model.schema import EventUpdate, payload_from_model
 from .remote import render_event
 from .seed import calendars_for, seed_events
 

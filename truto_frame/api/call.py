@@ -1,0 +1,191 @@
+"""The outcome of one API call, its one-line description, and its identity.
+
+:class:`CallResult` is what :class:`~truto_frame.api.client.TrutoClient` returns for a row's request
+after every retry; :func:`describe_error` makes the one readable line of a failure;
+:func:`idempotency_key_for` names a PATCH by its event and body, for the ``Idempotency-Key``
+header and for the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "CallResult",
+    "canonical_json",
+    "describe_error",
+    "idempotency_key_for",
+    "new_run_nonce",
+    "payload_hash",
+    "run_key",
+]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The end of one request, after every retry.
+
+    Parameters
+    ----------
+    ok : bool
+        Whether the last answer was a 2xx.
+    http_status : int or None
+        The status of the last answer; ``None`` when none came (network error, not sent).
+    body : Any
+        The parsed body of the last answer: the event on success, Truto's whole error object
+        (``statusCode``, ``error``, ``message``, ``truto_is_remote_error``, ``raw_response``,
+        ``truto_error_insight``...) on failure, text when it was not JSON, or ``None``.
+    error : str or None
+        One readable line, e.g. ``"404 Not Found: Event not found (remote error from provider)"``.
+    attempts : int
+        Requests sent (0 when the request was never sent).
+    outcome : str
+        ``"ok"``, ``"failed"``, ``"account_blocked"`` (Truto's own 503: the account is blocked)
+        or ``"cancelled"`` (never sent because the run was stopped).
+    """
+
+    ok: bool
+    http_status: int | None
+    body: Any
+    error: str | None
+    attempts: int
+    outcome: str = "ok"
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text with sorted keys and no spaces: equal payloads give equal text.
+
+    Parameters
+    ----------
+    value : Any
+        A JSON-able value.
+
+    Returns
+    -------
+    str
+        The canonical text.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_hash(event_id: str, payload: Mapping[str, Any]) -> str:
+    """sha256 of the event id and the canonical payload: what a journal matches rows on.
+
+    Parameters
+    ----------
+    event_id : str
+        The event id.
+    payload : mapping
+        The JSON body.
+
+    Returns
+    -------
+    str
+        64 hex digits; the same for the same event and body in any run or process.
+    """
+    text = event_id + "\n" + canonical_json(payload)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_run_nonce() -> str:
+    """A random nonce for one run, mixed into its ``Idempotency-Key`` headers.
+
+    Returns
+    -------
+    str
+        32 random hex digits.
+    """
+    return secrets.token_hex(16)
+
+
+def idempotency_key_for(event_id: str, payload: Mapping[str, Any], nonce: str) -> str:
+    """The ``Idempotency-Key`` of a PATCH: sha256 of the run's nonce, the event id and the body.
+
+    The nonce belongs to one run (one ``apply()``), so the key is kept across the retries of
+    that run but a later run that sends the same body again (after an undo, say) is applied
+    again instead of being answered from the server's idempotency cache.
+
+    Parameters
+    ----------
+    event_id : str
+        The event id.
+    payload : mapping
+        The JSON body.
+    nonce : str
+        The run's nonce (:func:`new_run_nonce`).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    return run_key(payload_hash(event_id, payload), nonce)
+
+
+def run_key(digest: str, nonce: str) -> str:
+    """The ``Idempotency-Key`` from a :func:`payload_hash` already computed, and the run's nonce.
+
+    Parameters
+    ----------
+    digest : str
+        :func:`payload_hash` of the event id and body.
+    nonce : str
+        The run's nonce (:func:`new_run_nonce`).
+
+    Returns
+    -------
+    str
+        64 hex digits, equal to :func:`idempotency_key_for` of the same id, body and nonce.
+    """
+    return hashlib.sha256((nonce + "\n" + digest).encode("utf-8")).hexdigest()
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def describe_error(status: int, body: Any) -> str:
+    """One readable line for an error answer.
+
+    Parameters
+    ----------
+    status : int
+        The HTTP status.
+    body : Any
+        The parsed body.
+
+    Returns
+    -------
+    str
+        ``"<status> <phrase>: <message>"``, with ``(remote error from provider)`` when the
+        provider sent it and the insight when Truto gave one.
+    """
+    text = f"{status} {_status_phrase(status)}"
+    if isinstance(body, Mapping):
+        message = body.get("message") or body.get("error")
+        if message:
+            text += f": {_one_line(message)}"
+        if body.get("truto_is_remote_error") is True:
+            text += " (remote error from provider)"
+        insight = body.get("truto_error_insight")
+        if insight:
+            text += f" [{_one_line(insight)}]"
+    elif isinstance(body, str) and body.strip():
+        text += f": {_one_line(body, 200)}"
+    return text
+
+
+def _one_line(value: Any, limit: int = 300) -> str:
+    # Remote text is untrusted: no control characters (terminal escapes), no newlines, bounded.
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Flat frames and nested events: cells, column paths, flatten/unflatten, row problems."""

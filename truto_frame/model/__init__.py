@@ -1,0 +1,1 @@
+"""The data model: the event schema, per-integration rules, cell sentinels."""

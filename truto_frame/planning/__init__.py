@@ -1,0 +1,1 @@
+"""Plans: build one from a frame, the plan object, baselines, changes, sending, undo."""

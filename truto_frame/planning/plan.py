@@ -1,0 +1,477 @@
+"""EventUpdatePlan: rows turned into validated PATCH bodies, before anything is sent.
+
+The plan holds, per input row, the exact body to send (or why the row is not sent) and offers
+what comes next: ``payloads``, ``problems``, ``changes``, the preview, ``apply()``,
+``retry_failed()`` and ``undo()``. :func:`~truto_frame.planning.build.build_plan` builds it (also
+importable from here); nothing is sent until :meth:`EventUpdatePlan.apply`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..api.auth import Secret
+from ..api.options import RequestOptions
+from ..engine.results import RowResult, results_frame
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+    import httpx
+
+    from ..api.pacing import RateLimits
+    from ..api.retry import RetryPolicy
+    from ..engine.journal import Journal
+
+__all__ = ["EventUpdatePlan", "IgnoredColumn"]
+
+
+def __getattr__(name: str) -> Any:
+    # build_plan lives in planning.py, which imports this module; served lazily so that
+    # ``from truto_frame.planning.plan import build_plan`` keeps working without an import cycle.
+    if name == "build_plan":
+        from .build import build_plan
+
+        return build_plan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+ID_COLUMN = "id"
+# The preview widget lives in ``ui/``, a layer above this one: the package's ``__init__``
+# registers it here, so that a plan can show itself without planning importing the UI.
+_PREVIEWER: Callable[[EventUpdatePlan], Any] | None = None
+
+
+def register_previewer(factory: Callable[[EventUpdatePlan], Any]) -> None:
+    """Set the function that :meth:`EventUpdatePlan.preview` calls to build the widget.
+
+    Parameters
+    ----------
+    factory : callable
+        Takes a plan and returns its preview widget (``truto_frame.ui.widget.preview_widget``,
+        registered when ``truto_frame`` is imported).
+    """
+    global _PREVIEWER
+    _PREVIEWER = factory
+
+
+ACCOUNT_COLUMN = "integrated_account_id"
+PROBLEM_COLUMNS = ["row", "column", "message"]
+
+
+@dataclass(frozen=True)
+class IgnoredColumn:
+    """A column of the input that is not part of the update body, and why."""
+
+    column: str
+    reason: str
+
+
+class EventUpdatePlan:
+    """A validated bulk update, ready to send; building it sent nothing.
+
+    Build one with ``df.truto.update_events(...)`` or :func:`build_plan`.
+
+    Attributes
+    ----------
+    payloads : pandas.Series
+        The exact JSON body of each row (a dict), same index as the input; ``None`` for a row
+        that is invalid or will be skipped.
+    problems : pandas.DataFrame
+        Every validation problem: columns ``row`` (the input index label), ``column`` (spelled as
+        in the input frame) and ``message``. Rows with problems are not sent.
+    ignored_columns : list of IgnoredColumn
+        Input columns that are not sent, with the reason.
+    warnings : list of str
+        Things worth knowing that do not stop a row (fields an integration ignores...).
+    event_ids : pandas.Series
+        The event id of each row (text), same index as the input.
+    accounts : pandas.Series
+        The integrated account of each row, same index as the input.
+    options : RequestOptions
+        Query options sent with every request.
+    results : pandas.DataFrame or None
+        The results of the last :meth:`apply`, or ``None`` before.
+    has_baseline : bool
+        Whether the plan was diffed against a ``baseline=``.
+    baselines : pandas.Series
+        Each row's event as it was in the baseline (``None`` where it had none).
+    """
+
+    def __init__(
+        self,
+        *,
+        index: pd.Index,
+        event_ids: list[str | None],
+        accounts: list[str | None],
+        payloads: list[dict[str, Any] | None],
+        problems: list[list[tuple[str, str]]],
+        statuses: list[str],
+        ignored_columns: list[IgnoredColumn],
+        warnings: list[str],
+        options: RequestOptions,
+        concurrency: int,
+        token: str | None,
+        base_url: str | None,
+        integrations: Mapping[str, str] | None = None,
+        baselines: Sequence[dict[str, Any] | None] | None = None,
+    ) -> None:
+        self._index = index
+        self._event_ids = event_ids
+        self._accounts = accounts
+        self._payloads = payloads
+        self._row_problems = problems
+        self._statuses = statuses
+        self.ignored_columns = ignored_columns
+        self.warnings = warnings
+        self.options = options
+        self.concurrency = concurrency
+        self._token = Secret(token) if token else None  # hidden from repr, vars and logs
+        self.base_url = base_url
+        self.integrations = dict(integrations or {})
+        # Each row's current event, by position (not by id: two accounts may share an id).
+        self._baselines = list(baselines) if baselines is not None else None
+        self.results: pd.DataFrame | None = None
+
+    @property
+    def _token_value(self) -> str | None:
+        return self._token.value if self._token is not None else None
+
+    # -- what the plan holds -------------------------------------------------------------
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the plan was diffed against a ``baseline=`` (and so can be undone)."""
+        return self._baselines is not None
+
+    @property
+    def baselines(self) -> pd.Series:
+        """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
+        values = self._baselines if self._baselines is not None else [None] * len(self._index)
+        return pd.Series(values, index=self._index, dtype=object, name="baseline")
+
+    @property
+    def payloads(self) -> pd.Series:
+        """The exact JSON body of each row (``None`` where the row is not sent)."""
+        return pd.Series(self._payloads, index=self._index, dtype=object, name="payload")
+
+    @property
+    def event_ids(self) -> pd.Series:
+        """The event id of each row."""
+        return pd.Series(self._event_ids, index=self._index, dtype=object, name="id")
+
+    @property
+    def accounts(self) -> pd.Series:
+        """The integrated account id of each row."""
+        return pd.Series(self._accounts, index=self._index, dtype=object, name=ACCOUNT_COLUMN)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Every validation problem, one row each: ``row``, ``column``, ``message``."""
+        records = [
+            (label, column, message)
+            for label, row in zip(self._index, self._row_problems, strict=True)
+            for column, message in row
+        ]
+        return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
+
+    @property
+    def statuses(self) -> pd.Series:
+        """What the plan will do with each row: ``send``, ``invalid`` or ``skipped``."""
+        return pd.Series(self._statuses, index=self._index, dtype="string", name="plan")
+
+    @property
+    def is_valid(self) -> pd.Series:
+        """Boolean Series: True where the row has no problem."""
+        return pd.Series([not p for p in self._row_problems], index=self._index, name="valid")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows will be sent, are invalid, or are skipped."""
+        counts = {"send": 0, "invalid": 0, "skipped": 0}
+        for status in self._statuses:
+            counts[status] += 1
+        return counts
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """What each row to send changes, one field per line: before -> after.
+
+        Columns ``row`` (input index label), ``id``, ``column`` (flat name), ``before`` (the
+        baseline value; ``None`` when empty or when the plan has no baseline) and ``after``.
+        """
+        from .changes import changes_frame
+
+        return changes_frame(
+            self._index, self._statuses, self._event_ids, self._payloads, self._baselines
+        )
+
+    def undo(self) -> EventUpdatePlan:
+        """Plan the update that puts back the baseline values of the rows this plan updated.
+
+        Returns
+        -------
+        EventUpdatePlan
+            One row per ``updated`` row of :attr:`results`, same index labels; send it with
+            ``apply()`` like any plan.
+
+        Raises
+        ------
+        InputError
+            If the plan has no baseline or has not been applied.
+        """
+        from .undo import build_undo_plan
+
+        return build_undo_plan(self)
+
+    def failed_rows(self) -> EventUpdatePlan:
+        """Plan the rows whose result is ``failed`` or ``cancelled``, to send them again.
+
+        Returns
+        -------
+        EventUpdatePlan
+            The same bodies, accounts and options, one row per such row, same index labels;
+            empty when every row went through. ``invalid`` rows are not in it: they need an
+            edit first.
+
+        Raises
+        ------
+        InputError
+            If the plan has not been applied.
+        """
+        from .undo import failed_rows_plan
+
+        return failed_rows_plan(self)[0]  # raises InputError before an apply
+
+    def retry_failed(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
+    ) -> pd.DataFrame:
+        """Send again the rows that failed or were cancelled, and update :attr:`results`.
+
+        Takes the options of :meth:`apply`. Rows that succeeded are not sent again.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The whole results frame, one row per input row as after :meth:`apply`, with the
+            retried rows' new outcomes (their ``attempts`` add up over both runs).
+
+        Raises
+        ------
+        InputError
+            If the plan has not been applied.
+
+        Examples
+        --------
+        >>> results = plan.apply()  # doctest: +SKIP
+        >>> results = plan.retry_failed()  # doctest: +SKIP
+        """
+        from .undo import failed_rows_plan, merge_retry_results
+
+        sub, positions = failed_rows_plan(self)  # raises InputError before an apply
+        assert self.results is not None
+        if positions:
+            retried = sub.apply(
+                progress=progress,
+                journal=journal,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+                on_result=on_result,
+            )
+            self.results = merge_retry_results(self.results, positions, retried)
+        return self.results
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (
+            f"<EventUpdatePlan rows={len(self)} send={c['send']} invalid={c['invalid']} "
+            f"skipped={c['skipped']} ignored_columns={len(self.ignored_columns)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        c = self.counts
+        problems = self.problems.head(20)
+        rows = "".join(
+            f"<tr><td>{html.escape(str(r.row))}</td><td>{html.escape(str(r.column))}</td>"
+            f"<td>{html.escape(str(r.message))}</td></tr>"
+            for r in problems.itertuples()
+        )
+        table = (
+            f"<table><tr><th>row</th><th>column</th><th>message</th></tr>{rows}</table>"
+            if rows
+            else ""
+        )
+        return (
+            f"<b>EventUpdatePlan</b>: {len(self)} rows — {c['send']} to send, "
+            f"{c['invalid']} invalid, {c['skipped']} unchanged. Nothing has been sent.{table}"
+        )
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - exercised in notebooks
+        from IPython.display import HTML, display
+
+        try:
+            widget = self.preview()
+        except ImportError:
+            display(HTML(self._repr_html_()))
+        else:
+            display(widget)
+
+    def preview(self) -> Any:
+        """Return the ipywidgets preview of this plan (needs the ``notebook`` extra).
+
+        Returns
+        -------
+        ipywidgets.Widget
+            Summary, changes, invalid rows, and Apply / Cancel buttons.
+        """
+        if _PREVIEWER is None:
+            raise ImportError("no preview is registered: import truto_frame first")
+        return _PREVIEWER(self)
+
+    # -- sending -------------------------------------------------------------------------
+    def apply(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
+        again: bool = False,
+    ) -> pd.DataFrame:
+        """Send every valid row's PATCH, in parallel, and return the results frame.
+
+        Safe to call in a Jupyter cell (a running event loop): the requests run on a private
+        loop in a worker thread. One bad row never raises; it lands in its row of the results.
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Show a tqdm progress bar (default: only when attached to a terminal or notebook).
+        journal : str or Journal, optional
+            Record each result as it lands; re-running with the same journal sends only rows
+            that have not already succeeded with the same payload.
+        transport : httpx.AsyncBaseTransport, optional
+            Send through this transport (e.g. ``httpx.ASGITransport(app=sandbox_app)``).
+        limits : RateLimits, optional
+            The budgets to pace to; default Truto's documented 50 requests per 10 s per
+            account and 500 per 10 s per token, refined from ``ratelimit-*`` headers.
+        retry : RetryPolicy, optional
+            Attempts and backoff; default 6 attempts, 0.5 s doubling up to 30 s, full jitter.
+        timeout : float, default 30.0
+            Seconds one request may take before it counts as a (retried) timeout.
+        on_result : callable, optional
+            Called as ``on_result(label, row_result)`` with the row's index label and its
+            :class:`~truto_frame.engine.results.RowResult` as each sent row's result lands; for a
+            live count or a log. It runs in the engine's thread: keep it quick. If it
+            raises, no new request starts and the error is raised once the requests in
+            flight have ended (a journal has recorded them).
+        again : bool, default False
+            Send every row again although the plan was already applied. Without it a
+            second ``apply()`` (a notebook cell run twice) raises instead of sending, and
+            possibly emailing, every row a second time; :meth:`retry_failed` sends only the
+            rows that did not succeed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per input row, same index and order; see :mod:`truto_frame.engine.results`.
+
+        Raises
+        ------
+        InputError
+            If the plan was already applied and ``again`` is not set.
+        ConfigurationError
+            If there is no API token.
+
+        Examples
+        --------
+        >>> from truto_frame.api.pacing import RateLimits
+        >>> results = plan.apply(limits=RateLimits(per_account=(20, 10.0)))  # doctest: +SKIP
+        """
+        from ..engine.runner import run_sync
+
+        return run_sync(
+            self.apply_async(
+                progress=progress,
+                journal=journal,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+                on_result=on_result,
+                again=again,
+            )
+        )
+
+    async def apply_async(
+        self,
+        *,
+        progress: bool | None = None,
+        journal: str | Journal | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        on_result: Callable[[Hashable, RowResult], None] | None = None,
+        again: bool = False,
+    ) -> pd.DataFrame:
+        """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
+        from .sending import send_plan
+
+        if self.results is not None and not again:
+            done = self.results["status"].value_counts()
+            tally = ", ".join(f"{n} {status}" for status, n in done.items())
+            raise InputError(
+                f"this plan was already applied ({tally}); applying it again would send every "
+                "row again. Use plan.retry_failed() for the rows that did not succeed, or "
+                "apply(again=True) to send them all again."
+            )
+
+        results = await send_plan(
+            self,
+            progress=progress,
+            journal=journal,
+            transport=transport,
+            limits=limits,
+            retry=retry,
+            timeout=timeout,
+            on_result=on_result,
+        )
+        self.results = results
+        return results
+
+    def _row_results_before_sending(self) -> list[RowResult | None]:
+        out: list[RowResult | None] = []
+        for status, problems in zip(self._statuses, self._row_problems, strict=True):
+            if status == "invalid":
+                message = "; ".join(f"{col}: {msg}" for col, msg in problems)
+                out.append(RowResult(status="invalid", error=message))
+            elif status == "skipped":
+                out.append(RowResult(status="skipped", error=None))
+            else:
+                out.append(None)
+        return out
+
+    def _results(self, rows: list[RowResult]) -> pd.DataFrame:
+        return results_frame(self._index, rows)

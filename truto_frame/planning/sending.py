@@ -1,0 +1,167 @@
+"""Carry out a plan: jobs for the rows to send, the engine, then the aligned results frame.
+
+This module is the seam between :mod:`truto_frame.planning.plan` (what to send) and
+:mod:`truto_frame.engine.runner` / :mod:`truto_frame.api.client` (how to send it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..api.call import new_run_nonce, payload_hash, run_key
+from ..api.client import CallResult, TrutoClient
+from ..engine.results import RowResult
+from ..engine.runner import Job, run_jobs
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..api.pacing import RateLimits
+    from ..api.retry import RetryPolicy
+    from ..engine.journal import Journal
+    from .plan import EventUpdatePlan
+
+__all__ = ["send_plan"]
+
+
+def _row_result(result: CallResult) -> RowResult:
+    # A job the runner never sent (the run was stopped) is "cancelled", not "failed".
+    status = "updated" if result.ok else "cancelled" if result.outcome == "cancelled" else "failed"
+    return RowResult(
+        status=status,
+        http_status=result.http_status,
+        error=None if result.ok else result.error,
+        attempts=result.attempts,
+        response=result.body,
+    )
+
+
+async def send_plan(
+    plan: EventUpdatePlan,
+    *,
+    progress: bool | None = None,
+    journal: str | Journal | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    client: TrutoClient | None = None,
+    limits: RateLimits | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
+    on_result: Callable[[Hashable, RowResult], None] | None = None,
+) -> pd.DataFrame:
+    """Send the rows of ``plan`` that are ready and return one result per input row.
+
+    Parameters
+    ----------
+    plan : EventUpdatePlan
+        The plan to carry out.
+    progress : bool, optional
+        Show a progress bar.
+    journal : str or Journal, optional
+        Journal file (or object) that records results as they land and lets a re-run resume.
+    transport : httpx.AsyncBaseTransport, optional
+        Transport for the HTTP client (the sandbox app in process, for example).
+    client : TrutoClient, optional
+        An existing client to use (its own transport and limits); closed by its owner.
+    limits : RateLimits, optional
+        Budgets to pace to when no ``client`` is given (default: Truto's documented quota).
+    retry : RetryPolicy, optional
+        Retry policy when no ``client`` is given.
+    timeout : float, default 30.0
+        Seconds per request when no ``client`` is given.
+    on_result : callable, optional
+        Called as ``on_result(label, row_result)`` with the row's index label as each sent
+        row's result lands (in the engine's thread; keep it quick).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The results frame (see :mod:`truto_frame.engine.results`).
+    """
+    from ..engine.journal import Journal
+
+    rows: list[RowResult | None] = plan._row_results_before_sending()
+    journal_obj = Journal(journal) if isinstance(journal, str) else journal
+    done = journal_obj.succeeded() if journal_obj is not None else {}
+
+    # One nonce per run: retries of a row reuse its key, a later run does not (see call.py).
+    nonce = new_run_nonce()
+    jobs: list[Job] = []
+    for position, payload in enumerate(plan._payloads):
+        if rows[position] is not None or payload is None:
+            continue
+        event_id = plan._event_ids[position]
+        account = plan._accounts[position]
+        assert event_id is not None and account is not None  # invalid rows were filtered
+        # One canonical JSON per row: the journal's match and the run's key both start from it.
+        digest = payload_hash(event_id, payload)
+        previous = done.get((account, event_id, digest))
+        if previous is not None:
+            # Already changed by an earlier run with this very payload: do not send it again.
+            rows[position] = RowResult(
+                status="updated",
+                http_status=previous.get("http_status"),
+                error=None,
+                attempts=0,
+                response=previous.get("response"),
+            )
+            continue
+        jobs.append(
+            Job(
+                key=position,
+                event_id=event_id,
+                integrated_account_id=account,
+                payload=payload,
+                idempotency_key=run_key(digest, nonce),
+            )
+        )
+
+    if jobs:
+        owned = client is None
+        if client is None:
+            token = plan._token_value
+            if not token:
+                raise ConfigurationError(
+                    "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
+                )
+            client = TrutoClient(
+                token=token,
+                base_url=plan.base_url,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+            )
+        labels = plan._index
+
+        def landed(job: Job, result: CallResult) -> None:
+            if journal_obj is not None:
+                journal_obj.record(job, result)  # first: a failing callback must not lose it
+            if on_result is not None:
+                on_result(labels[int(job.key)], _row_result(result))  # type: ignore[call-overload]
+
+        try:
+            outcome = await run_jobs(
+                client,
+                jobs,
+                plan.options,
+                concurrency=plan.concurrency,
+                on_result=landed,
+                progress=progress,
+            )
+        finally:
+            if owned:
+                await client.aclose()
+        for job in jobs:
+            result = outcome.get(job.key)
+            position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
+            rows[position] = (
+                _row_result(result)
+                if result is not None
+                else RowResult(status="cancelled", error="not sent: the run was interrupted")
+            )
+    final = [r if r is not None else RowResult(status="cancelled") for r in rows]
+    return plan._results(final)

@@ -1,0 +1,184 @@
+"""The ``truto-frame`` command line's arguments: every subcommand and option, and exit codes.
+
+:func:`build_parser` is the one place the options are declared (``docs/cli.md`` documents each,
+and a test checks that it does); :mod:`truto_frame.ui.cli` runs the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from .. import __version__
+from ..api.pacing import RateLimits, parse_budget
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser"]
+
+EXIT_OK = 0
+"""Every row succeeded (updated or unchanged)."""
+EXIT_FAILED = 1
+"""Some row did not succeed, or the API refused a read."""
+EXIT_USAGE = 2
+"""The command was called wrongly (printed as one line)."""
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and raises instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _budget(text: str) -> tuple[int, float] | None:
+    try:
+        return parse_budget(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_connection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--integrated-account-id", metavar="ID", help="the Truto integrated account")
+    p.add_argument(
+        "--base-url",
+        help="API base URL (default: env TRUTO_API_BASE_URL, else https://api.truto.one)",
+    )
+    p.add_argument(
+        "--token",
+        help="API token (default: env TRUTO_API_TOKEN; prefer the environment variable, "
+        "a command-line argument is visible to other users of the machine)",
+    )
+
+
+def _add_response_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--response-format",
+        default="unified",
+        choices=["unified", "raw", "normalized", "stream"],
+        help="truto_response_format (default: unified)",
+    )
+    p.add_argument(
+        "--exclude-field",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="truto_exclude_fields[]; repeat for several",
+    )
+    p.add_argument(
+        "--remote-query",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="remote_query[KEY]=VALUE passed to the provider; repeat for several",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``truto-frame`` (every subcommand and option)."""
+    parser = _Parser(
+        prog="truto-frame",
+        description="Bulk-edit calendar events through Truto's Unified Calendar API.",
+    )
+    parser.add_argument("--version", action="version", version=f"truto-frame {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    up = sub.add_parser(
+        "update-events",
+        help="plan, confirm and apply the updates of a CSV file (one row per event)",
+        description="Update events from a CSV file: column `id` plus flat field columns. "
+        "An empty cell leaves a field unchanged, <NULL> clears it, JSON text sets a whole "
+        "list or object.",
+    )
+    up.add_argument("file", metavar="FILE.csv", help="the CSV of updates")
+    _add_connection(up)
+    up.add_argument("--yes", "-y", action="store_true", help="apply without asking")
+    up.add_argument("--dry-run", action="store_true", help="show the plan, send nothing")
+    up.add_argument("--results", metavar="OUT.csv", help="write one result row per input row")
+    up.add_argument(
+        "--baseline",
+        metavar="FILE.csv",
+        help="current values (e.g. from read-events): send only the fields that differ",
+    )
+    up.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="record results as they land; run again with the same journal to resume",
+    )
+    up.add_argument(
+        "--send-notifications",
+        choices=["all", "external_only", "none"],
+        help="whether the provider emails attendees (Google integrations only)",
+    )
+    up.add_argument("--concurrency", type=int, default=16, metavar="N", help="requests in flight")
+    defaults = RateLimits()
+    up.add_argument(
+        "--account-limit",
+        type=_budget,
+        default=defaults.per_account,
+        metavar="N/SECONDS",
+        help="pace to N requests per SECONDS per account (default 50/10, Truto's limit; none)",
+    )
+    up.add_argument(
+        "--token-limit",
+        type=_budget,
+        default=defaults.per_token,
+        metavar="N/SECONDS",
+        help="pace to N requests per SECONDS for the whole token (default 500/10; none)",
+    )
+    up.add_argument(
+        "--integration",
+        choices=["google", "googlecalendar", "outlookcalendar"],
+        help="the account's integration, to check its required and supported fields",
+    )
+    up.add_argument(
+        "--ignore-remote-data", action="store_true", help="truto_ignore_remote_data=true"
+    )
+    _add_response_options(up)
+    up.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: one on stderr when it is a terminal)",
+    )
+
+    rd = sub.add_parser(
+        "read-events",
+        help="list an account's events into a CSV that update-events reads",
+        description="List events (every page) into a CSV; edit it and feed it to update-events "
+        "(pass the original as --baseline to send only what you changed).",
+    )
+    _add_connection(rd)
+    rd.add_argument("--from", dest="start", metavar="WHEN", help="window start (default: -30 days)")
+    rd.add_argument("--to", dest="end", metavar="WHEN", help="window end (default: +365 days)")
+    rd.add_argument("--calendar-id", help="only this calendar")
+    rd.add_argument("-o", "--output", default="-", metavar="FILE.csv", help="default: stdout")
+    rd.add_argument(
+        "--with-remote-data",
+        action="store_true",
+        help="keep the provider's remote_data column (left out by default)",
+    )
+    rd.add_argument("--page-size", type=int, metavar="N", help="events per page")
+    _add_response_options(rd)
+
+    sb = sub.add_parser(
+        "sandbox",
+        help="serve the Truto emulator on this machine",
+        description="Serve the sandbox (an emulator of Truto's calendar API) for rehearsals.",
+    )
+    # The same options as `python -m truto_frame.sandbox`, defined once by the sandbox.
+    from ..sandbox.server import build_arg_parser
+
+    build_arg_parser(sb)
+
+    sub.add_parser(
+        "demo",
+        help="the whole job end to end on the embedded sandbox (no account, no network)",
+        description="Read events from a sandbox account, edit a few, show the plan, apply it "
+        "and print the results, all in process.",
+    )
+    return parser

@@ -1,0 +1,259 @@
+"""The ``truto-frame`` command line: a thin shell over the same plan the Python API builds.
+
+::
+
+    truto-frame update-events FILE.csv --integrated-account-id ID [--yes] [--dry-run] ...
+    truto-frame read-events --integrated-account-id ID --from 2026-12-01 --to 2027-01-01 \
+        -o events.csv
+    truto-frame sandbox [--port 8787]
+    truto-frame demo
+
+Exit codes: ``0`` every row succeeded (updated or unchanged), ``1`` some row did not (invalid,
+failed, cancelled) or the API refused a read, ``2`` a usage error (bad option, missing file, no
+``id`` column, no token, no confirmation). User mistakes print one line, never a traceback.
+argparse is enough here: no new dependency for four subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..api.pacing import RateLimits
+from ..errors import ConfigurationError, InputError, TrutoFrameError
+from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
+from .text import (
+    format_plan,
+    format_results,
+    read_csv_text,
+    results_csv_frame,
+    summary_line,
+    write_csv,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["build_parser", "main"]
+
+# --------------------------------------------------------------------------- commands
+
+
+def _remote_query(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--remote-query expects KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def _require_token(args: argparse.Namespace) -> str:
+    token = args.token or os.environ.get("TRUTO_API_TOKEN")
+    if not token or not token.strip():
+        raise UsageError(
+            "no API token: set the TRUTO_API_TOKEN environment variable or pass --token"
+        )
+    return token.strip()
+
+
+def _confirm(question: str) -> bool:
+    stdin = sys.stdin
+    if stdin is None or not stdin.isatty():
+        raise UsageError(
+            "refusing to send without confirmation: standard input is not a terminal; "
+            "pass --yes to apply, or --dry-run to only see the plan"
+        )
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
+    from ..planning.build import build_plan
+
+    # A dry run needs no token; a real run checks it before reading anything.
+    token = (args.token or os.environ.get("TRUTO_API_TOKEN")) if args.dry_run else None
+    if not args.dry_run:
+        token = _require_token(args)
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
+    df = read_csv_text(args.file)
+    if "id" not in df.columns:
+        raise UsageError(f"{args.file} has no 'id' column: it must hold the id of each event")
+    if not args.integrated_account_id and "integrated_account_id" not in df.columns:
+        raise UsageError(
+            f"{args.file} has no integrated_account_id column: pass --integrated-account-id"
+        )
+    baseline = read_csv_text(args.baseline) if args.baseline else None
+    plan = build_plan(
+        df,
+        integrated_account_id=args.integrated_account_id,
+        token=token,
+        base_url=args.base_url,
+        send_notifications=args.send_notifications,
+        response_format=args.response_format,
+        ignore_remote_data=args.ignore_remote_data,
+        exclude_fields=args.exclude_field,
+        remote_query=_remote_query(args.remote_query),
+        concurrency=args.concurrency,
+        baseline=baseline,
+        integration=args.integration,
+    )
+    out = sys.stdout
+    print(f"{args.file}: {len(df)} rows, {df.shape[1]} columns", file=out)
+    print(format_plan(plan), file=out)
+    counts = plan.counts
+    if args.dry_run:
+        note = f" ({args.results} is written only by a real run.)" if args.results else ""
+        print(f"Dry run: nothing was sent.{note}", file=out)
+        return EXIT_OK if counts["invalid"] == 0 else EXIT_FAILED
+    if counts["send"] and not args.yes:
+        n = counts["send"]
+        accounts = args.integrated_account_id or "the accounts of the file"
+        if not _confirm(f"Send {n} update{'s' * (n != 1)} to {plan.base_url} ({accounts})?"):
+            print("Cancelled: nothing was sent.", file=out)
+            return EXIT_FAILED
+    results = plan.apply(
+        progress=False if args.no_progress else None,
+        journal=args.journal,
+        transport=transport,
+        limits=RateLimits(per_account=args.account_limit, per_token=args.token_limit),
+    )
+    print(format_results(results, plan.event_ids), file=out)
+    if args.results:
+        write_csv(results_csv_frame(df, results), args.results)
+        print(f"Results written to {args.results}", file=out)
+    print(summary_line(results), file=out)
+    ok = results["status"].isin(["updated", "skipped"]).all()
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _read_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
+    from ..read import read_events
+
+    if not args.integrated_account_id:
+        raise UsageError("read-events needs --integrated-account-id")
+    token = _require_token(args)
+    df = read_events(
+        args.integrated_account_id,
+        token=token,
+        base_url=args.base_url,
+        start_time=args.start,
+        end_time=args.end,
+        calendar_id=args.calendar_id,
+        response_format=args.response_format,
+        ignore_remote_data=not args.with_remote_data,
+        exclude_fields=args.exclude_field,
+        remote_query=_remote_query(args.remote_query),
+        transport=transport,
+        page_size=args.page_size,
+    )
+    if args.output == "-":
+        write_csv(df, sys.stdout)
+    else:
+        write_csv(df, args.output)
+        print(f"{len(df)} events written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from ..sandbox.server import config_from_args, serve
+
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    base_url = f"http://{args.host}:{args.port}"
+    out = sys.stdout
+    print(f"Sandbox on {base_url} (Ctrl-C to stop). In another shell:", file=out)
+    print(f"  export TRUTO_API_BASE_URL={base_url}", file=out)
+    # The sandbox's own token, chosen on this command line: not a secret of the user's.
+    print(f"  export TRUTO_API_TOKEN={config.token}", file=out)
+    print("Accounts (integrated_account_id, integration):", file=out)
+    for account, integration in config.accounts.items():
+        note = ""
+        if account in config.blocked_accounts:
+            note = "  (blocked: Truto answers 503)"
+        elif account in config.read_only_accounts:
+            note = "  (read-only: writes answer 405)"
+        print(f"  {account}  {integration}{note}", file=out)
+    out.flush()
+    serve(args.host, args.port, config, log_level=args.log_level)
+    return EXIT_OK
+
+
+def _demo() -> int:
+    from .demo import run_demo
+
+    return run_demo(out=sys.stdout)
+
+
+def main(
+    argv: Sequence[str] | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> int:
+    """Run ``truto-frame`` with ``argv`` (default: the process arguments).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name.
+    transport : httpx.AsyncBaseTransport, optional
+        Send requests through this transport instead of the network (tests, rehearsals).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 some row or request failed, 2 usage error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        if args.command == "update-events":
+            return _update_events(args, transport)
+        if args.command == "read-events":
+            return _read_events(args, transport)
+        if args.command == "sandbox":
+            return _sandbox(args)
+        return _demo()
+    except UsageError as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except FileNotFoundError as exc:
+        _fail(f"no such file: {exc.filename}")
+        return EXIT_USAGE
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read the CSV file: {_one_line(exc)}")
+        return EXIT_USAGE
+    except (InputError, ConfigurationError) as exc:
+        _fail(_one_line(exc))
+        return EXIT_USAGE
+    except TrutoFrameError as exc:  # APIError: the API refused a read
+        _fail(_one_line(exc))
+        return EXIT_FAILED
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

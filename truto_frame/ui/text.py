@@ -1,0 +1,339 @@
+"""The command line's files and text: CSV in and out, the plan, the results table and CSV.
+
+Apart from reading and writing CSV files, everything here is a pure function from a plan or a
+results frame to text or a frame, so the command line (:mod:`truto_frame.ui.cli`) and the demo
+print the same thing and tests can read it.
+Remote text is untrusted: control characters are escaped before anything reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..engine.results import RESULT_COLUMNS
+from ..model.sentinels import NULL, NULL_CSV
+
+if TYPE_CHECKING:
+    from ..planning.plan import EventUpdatePlan
+
+__all__ = [
+    "RESULT_CSV_COLUMNS",
+    "format_plan",
+    "format_results",
+    "read_csv_text",
+    "results_csv_frame",
+    "summary_line",
+    "write_csv",
+]
+
+RESULT_CSV_COLUMNS: tuple[str, ...] = tuple(f"result_{name}" for name in RESULT_COLUMNS)
+"""Columns the results CSV adds after the input's own; prefixed because ``status`` is also an
+event field that an input file may hold."""
+
+_MAX_CELL = 60
+
+
+def _clean(text: str, limit: int = _MAX_CELL) -> str:
+    # Escape control characters (a remote title could carry terminal escape sequences).
+    cleaned = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _show(value: Any, limit: int = _MAX_CELL) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _clean(json.dumps(value, ensure_ascii=False), limit)
+    return _clean(json.dumps(value, ensure_ascii=False, default=str), limit)
+
+
+def _ignored_text(plan: EventUpdatePlan, per_reason: int = 6) -> str:
+    # Grouped by reason: a frame from read_events has a dozen read-only columns.
+    by_reason: dict[str, list[str]] = {}
+    for column in plan.ignored_columns:
+        by_reason.setdefault(column.reason, []).append(_clean(column.column, 40))
+    parts = []
+    for reason, names in by_reason.items():
+        more = f", +{len(names) - per_reason} more" if len(names) > per_reason else ""
+        parts.append(f"{', '.join(names[:per_reason])}{more} ({reason})")
+    return "; ".join(parts)
+
+
+def _item_label(item: Any) -> str:
+    # An attendee reads best as "Name <email>"; anything else as its JSON.
+    if isinstance(item, Mapping):
+        inner = item.get("person")
+        person: Mapping[str, Any] = inner if isinstance(inner, Mapping) else item
+        name = person.get("name")
+        emails = person.get("emails")
+        first = emails[0] if isinstance(emails, list) and emails else None
+        email = first.get("email") if isinstance(first, Mapping) else None
+        if isinstance(email, str):
+            return _clean(f"{name} <{email}>" if isinstance(name, str) else email, 60)
+    return _show(item, 60)
+
+
+def _change_text(column: str, before: Any, after: Any, with_before: bool) -> str:
+    name = _clean(column, 50)
+    if isinstance(after, list) and isinstance(before, list):
+        # Lists are sent whole; say what the new list adds and drops, not both in full.
+        added = [_item_label(i) for i in after if i not in before]
+        removed = [_item_label(i) for i in before if i not in after]
+        detail = "; ".join(
+            part
+            for part in (
+                f"added {', '.join(added)}" if added else "",
+                f"removed {', '.join(removed)}" if removed else "",
+            )
+            if part
+        )
+        return f"{name}: {len(before)} -> {len(after)} items" + (f" ({detail})" if detail else "")
+    if not with_before:
+        return f"{name} = {_show(after)}"
+    return f"{name}: {_show(before, 40)} -> {_show(after)}"
+
+
+def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
+    changes = plan.changes
+    if not len(changes):
+        return []
+    with_before = plan.has_baseline
+    rows = list(dict.fromkeys(changes["row"].tolist()))
+    shown = rows[:sample]
+    lines = [
+        "Changes:" if len(shown) == len(rows) else f"Changes (first {sample} of {len(rows)} rows):"
+    ]
+    grouped = {label: group for label, group in changes.groupby("row", sort=False)}
+    for label in shown:
+        group = grouped[label]
+        parts = [
+            _change_text(str(c.column), c.before, c.after, with_before)
+            for c in group.itertuples(index=False)
+        ]
+        event_id = group["id"].iloc[0]
+        lines.append(f"  row {label} (id {_clean(str(event_id), 40)}): " + "; ".join(parts))
+    return lines
+
+
+def read_csv_text(path: str) -> pd.DataFrame:
+    """Read a CSV file with every cell as text, as ``update-events`` does.
+
+    Empty fields are missing (leave unchanged); everything else stays the exact text, so a
+    title ``None`` or ``NA`` is a title, ``<NULL>`` is the clear marker and JSON text is parsed
+    later, at a container column. Rows are labelled as a spreadsheet numbers them (the header
+    is row 1, the first event row 2).
+
+    Parameters
+    ----------
+    path : str
+        The CSV file (UTF-8, with or without a byte-order mark).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    return df
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is NULL:
+        return NULL_CSV
+    if isinstance(value, pd.Timestamp):
+        return pd.NA if pd.isna(value) else value.isoformat()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_csv(df: pd.DataFrame, out: str | IO[str]) -> None:
+    """Write a frame as CSV that ``update-events`` reads back unchanged.
+
+    Lists and dicts become JSON text, :data:`~truto_frame.NULL` becomes ``<NULL>``, Timestamps
+    ISO 8601 text; missing cells are empty fields.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame of events or results.
+    out : str or file
+        Where to write.
+    """
+    text = pd.DataFrame(
+        {name: [_csv_cell(v) for v in df[name].tolist()] for name in df.columns},
+        index=df.index,
+        dtype=object,
+    )
+    text.to_csv(out, index=False)
+
+
+def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 20) -> str:
+    """Describe a plan for a terminal: counts, ignored columns, invalid rows, sample changes.
+
+    Parameters
+    ----------
+    plan : EventUpdatePlan
+        The plan to describe.
+    sample : int, default 5
+        How many rows to send are shown with their changes.
+    max_problems : int, default 20
+        How many validation problems are listed.
+
+    Returns
+    -------
+    str
+        Several lines of text, without a trailing newline.
+    """
+    counts = plan.counts
+    lines = [
+        f"Plan: {len(plan)} rows -> {counts['send']} to send, {counts['invalid']} invalid "
+        f"(not sent), {counts['skipped']} unchanged (skipped). Nothing has been sent yet."
+    ]
+    if counts["send"]:
+        # Who may be emailed: the one consequence of a bulk edit that cannot be undone.
+        from .summary import notifications_text, plan_summary
+
+        advice = "Pass --send-notifications none to be sure no one is."
+        lines.append(
+            "Notifications: "
+            + notifications_text(plan_summary(plan), strong=str, how_to_silence=advice)
+        )
+    if plan.ignored_columns:
+        lines.append(f"Ignored columns (not sent): {_ignored_text(plan)}")
+    lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)
+    problems = plan.problems
+    if len(problems):
+        lines.append(f"Invalid rows ({counts['invalid']}):")
+        # By position, not by label: an index may repeat a label (each row keeps its own id).
+        listed = [
+            (label, event_id, column, message)
+            for label, event_id, row in zip(
+                plan.event_ids.index, plan.event_ids.tolist(), plan._row_problems, strict=True
+            )
+            for column, message in row
+        ]
+        for label, event_id, column, message in listed[:max_problems]:
+            lines.append(
+                f"  row {label} (id {_clean(str(event_id), 40)}): "
+                f"{_clean(str(column), 50)}: {_clean(str(message), 160)}"
+            )
+        if len(problems) > max_problems:
+            lines.append(f"  ... and {len(problems) - max_problems} more problems")
+    lines.extend(_change_lines(plan, sample))
+    return "\n".join(lines)
+
+
+def summary_line(results: pd.DataFrame) -> str:
+    """One line that counts the results by status, e.g. ``5 updated, 1 invalid``.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A results frame (column ``status``).
+
+    Returns
+    -------
+    str
+    """
+    counts = results["status"].value_counts()
+    order = ["updated", "skipped", "failed", "invalid", "cancelled"]
+    parts = [f"{int(counts[name])} {name}" for name in order if name in counts.index]
+    return (", ".join(parts) or "0 rows") + f" (of {len(results)} rows)"
+
+
+def format_results(
+    results: pd.DataFrame, event_ids: pd.Series | None = None, *, limit: int = 50
+) -> str:
+    """A fixed-width table of the results: row, id, status, HTTP status, attempts, error.
+
+    Rows that did not succeed come first; ``skipped`` (unchanged) rows are only counted.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A results frame.
+    event_ids : pandas.Series, optional
+        The event id of each row (same index), shown next to the row label.
+    limit : int, default 50
+        At most this many rows are listed; failures first.
+
+    Returns
+    -------
+    str
+    """
+    ids = event_ids.tolist() if event_ids is not None else [None] * len(results)
+    rows = []
+    for label, event_id, status, http, attempts, error in zip(
+        results.index,
+        ids,
+        results["status"].tolist(),
+        results["http_status"].tolist(),
+        results["attempts"].tolist(),
+        results["error"].tolist(),
+        strict=True,
+    ):
+        rows.append(
+            (
+                str(label),
+                _clean("" if event_id is None else str(event_id), 28),
+                str(status),
+                "" if pd.isna(http) else str(int(http)),
+                str(attempts),
+                "" if pd.isna(error) else _clean(str(error), 70),
+            )
+        )
+    # Problems are what the reader needs: list them first; unchanged rows only as a count.
+    skipped = sum(r[2] == "skipped" for r in rows)
+    rows = [r for r in rows if r[2] != "skipped"]
+    rows.sort(key=lambda r: r[2] == "updated")
+    header = ("row", "id", "status", "http", "tries", "error")
+    shown = rows[:limit]
+    widths = [max(len(r[i]) for r in [header, *shown]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *shown]
+    ]
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more rows (see the results CSV)")
+    if skipped:
+        lines.append(f"({skipped} unchanged rows skipped, not listed)")
+    return "\n".join(lines)
+
+
+def _json_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return pd.NA
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def results_csv_frame(inputs: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The input rows with the results beside them, ready for ``to_csv``.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        The frame that was planned (as read from the CSV).
+    results : pandas.DataFrame
+        Its results frame: same length and order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input's columns followed by :data:`RESULT_CSV_COLUMNS`; ``result_response`` holds the
+        response body as JSON text.
+    """
+    if len(inputs) != len(results):
+        raise ValueError(f"{len(results)} results for {len(inputs)} input rows")
+    out = inputs.reset_index(drop=True).copy()
+    for name in RESULT_COLUMNS:
+        values = results[name].reset_index(drop=True)
+        if name == "response":
+            values = pd.Series([_json_text(v) for v in values], dtype=object)
+        out[f"result_{name}"] = values
+    return out
