@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from email.utils import formatdate
 
@@ -12,11 +13,30 @@ from truto_frame.api.retry import (
     RetryPolicy,
     backoff_delay,
     classify_response,
+    provider_reasons,
     retry_after_seconds,
 )
 
 TRUTO_503 = {"statusCode": 503, "error": "Service Unavailable", "message": "Account blocked"}
 REMOTE_503 = {**TRUTO_503, "truto_is_remote_error": True, "raw_response": {"x": 1}}
+
+
+def google_403(reason: str, *, as_text: bool = False) -> dict:
+    """Truto forwarding Google Calendar's 403 with ``reason`` (raw_response as object or text)."""
+    raw = {
+        "error": {
+            "errors": [{"domain": "usageLimits", "reason": reason, "message": "Rate Limit"}],
+            "code": 403,
+            "message": "Rate Limit Exceeded",
+        }
+    }
+    return {
+        "statusCode": 403,
+        "error": "Forbidden",
+        "message": "Rate Limit Exceeded",
+        "truto_is_remote_error": True,
+        "raw_response": json.dumps(raw) if as_text else raw,
+    }
 
 
 @pytest.mark.parametrize(
@@ -43,6 +63,22 @@ REMOTE_503 = {**TRUTO_503, "truto_is_remote_error": True, "raw_response": {"x": 
         (400, {"statusCode": 400}, {}, Action.GIVE_UP, None),
         (401, {"statusCode": 401}, {}, Action.GIVE_UP, None),
         (403, {"statusCode": 403}, {}, Action.GIVE_UP, None),
+        # Google's rate limits are 403s; only the provider's reason tells them from a refusal.
+        (403, google_403("rateLimitExceeded"), {}, Action.RETRY, None),
+        (403, google_403("userRateLimitExceeded"), {}, Action.RETRY, None),
+        (403, google_403("rateLimitExceeded", as_text=True), {}, Action.RETRY, None),
+        (403, google_403("rateLimitExceeded"), {"Retry-After": "3"}, Action.RETRY, 3.0),
+        (403, google_403("forbiddenForNonOrganizer"), {}, Action.GIVE_UP, None),
+        (403, google_403("insufficientPermissions"), {}, Action.GIVE_UP, None),
+        (403, {"statusCode": 403, "raw_response": "not json"}, {}, Action.GIVE_UP, None),
+        (
+            403,
+            {"statusCode": 403, "raw_response": {"error": "rateLimitExceeded"}},
+            {},
+            Action.GIVE_UP,
+            None,
+        ),
+        (400, google_403("rateLimitExceeded"), {}, Action.GIVE_UP, None),
         (404, {"statusCode": 404, "truto_is_remote_error": True}, {}, Action.GIVE_UP, None),
         (405, {"statusCode": 405}, {}, Action.GIVE_UP, None),
         (409, {"statusCode": 409}, {}, Action.GIVE_UP, None),
@@ -55,6 +91,31 @@ def test_classify_response(status: int, body: object, headers: dict, action: Act
     decision = classify_response(status, body, headers)
     assert decision.action is action
     assert decision.wait == wait
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "throttled"),
+    [
+        (429, {}, True),
+        (403, google_403("rateLimitExceeded"), True),
+        (403, google_403("forbidden"), False),
+        (500, {}, False),
+        (200, {}, False),
+    ],
+)
+def test_rate_limits_are_marked_throttled_for_the_pacer(
+    status: int, body: object, throttled: bool
+) -> None:
+    assert classify_response(status, body, {}).throttled is throttled
+
+
+def test_provider_reasons_reads_every_reason_and_ignores_other_shapes() -> None:
+    body = google_403("rateLimitExceeded")
+    body["raw_response"]["error"]["errors"].append({"reason": "quotaExceeded"})
+    assert provider_reasons(body) == ["rateLimitExceeded", "quotaExceeded"]
+    assert provider_reasons({"raw_response": {"error": {"code": "ErrorAccessDenied"}}}) == []
+    assert provider_reasons({"raw_response": {"error": {"errors": [{"reason": 3}, "x"]}}}) == []
+    assert provider_reasons("403 Forbidden") == []
 
 
 NOW = 1_800_000_000.0

@@ -631,6 +631,31 @@ def test_error_faults_change_nothing(kind: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("account", "status", "reason"),
+    [(GOOGLE_ACCOUNT_ID, 403, "rateLimitExceeded"), (OUTLOOK_ACCOUNT_ID, 429, None)],
+)
+def test_provider_rate_limit_fault_speaks_each_providers_language(
+    account: str, status: int, reason: str | None
+) -> None:
+    app = make_app()
+    sandbox = app.state.sandbox
+    event = first_event(app, account)
+    sandbox.script_faults(["remote_403_rate_limit"])
+    outlook = {"calendar": event["calendar"], "title": "x"}
+    body = google_body(event, title="x") if status == 403 else outlook
+    response = patch(app, account, event["id"], body)
+    assert response.status_code == status
+    answer = response.json()
+    assert answer["truto_is_remote_error"] is True
+    if reason is not None:  # Google: the reason inside raw_response, no Retry-After
+        assert answer["raw_response"]["error"]["errors"][0]["reason"] == reason
+        assert "retry-after" not in response.headers
+    else:  # Graph: a 429 with Retry-After
+        assert response.headers["retry-after"] == "1"
+    assert sandbox.get_event(account, event["id"])["title"] != "x"
+
+
 def test_drop_before_is_a_transport_error_and_stores_nothing() -> None:
     app = make_app()
     sandbox = app.state.sandbox

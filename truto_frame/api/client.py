@@ -222,7 +222,9 @@ class TrutoClient:
             else:
                 status = response.status_code
                 decision = classify_response(status, body, response.headers)
-                self.pacer.observe(account, status, response.headers, decision.wait)
+                # A provider's rate-limit 403 slows the account down exactly as a 429 does.
+                seen = 429 if decision.throttled else status
+                self.pacer.observe(account, seen, response.headers, decision.wait)
                 if decision.action is Action.OK:
                     return CallResult(True, status, body, None, attempts, "ok")
                 error = describe_error(status, body)

@@ -8,6 +8,10 @@ answer                                    decision         why
 ========================================  ===============  ===================================
 2xx                                       ``OK``
 429                                       ``RETRY``        rate limited; wait ``Retry-After``
+403 whose provider reason is a rate       ``RETRY``        Google's rate limits are 403s with
+limit (``rateLimitExceeded``,                              the reason in ``raw_response.error
+``userRateLimitExceeded``)                                 .errors[]``; backoff (Google sends
+                                                           no ``Retry-After``)
 408, 500, 502, 504                        ``RETRY``        transient; a PATCH of absolute
                                                            values is idempotent
 503 with ``truto_is_remote_error: true``  ``RETRY``        the provider is down for a moment
@@ -16,8 +20,8 @@ answer                                    decision         why
                                                            request for it would fail the same
 503 without a JSON body                   ``RETRY``        a gateway's outage page, not Truto
 network error, timeout                    ``RETRY``        (decided by the client)
-anything else (400, 401, 403, 404, 405,   ``GIVE_UP``      retrying cannot change the answer
-409, 422, other 4xx/5xx, 3xx)
+anything else (400, 401, other 403, 404,  ``GIVE_UP``      retrying cannot change the answer
+405, 409, 422, other 4xx/5xx, 3xx)
 ========================================  ===============  ===================================
 
 A retry waits what the server asked (``Retry-After`` in seconds or as an HTTP date; for a 429
@@ -30,6 +34,7 @@ clears, and waiting for it would stall a run for up to a whole window per fault.
 from __future__ import annotations
 
 import enum
+import json
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -44,11 +49,15 @@ __all__ = [
     "backoff_delay",
     "classify_response",
     "header",
+    "provider_reasons",
     "retry_after_seconds",
 ]
 
 RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 504})
 """Statuses always worth another attempt (503 depends on who sent it)."""
+
+RATE_LIMIT_REASONS: Final = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+"""Google Calendar's reasons for a 403 that is a rate limit, not a refusal."""
 
 
 class Action(enum.Enum):
@@ -77,11 +86,15 @@ class Decision:
     wait : float or None
         Seconds the server asked to wait before the next request (from ``Retry-After`` or
         ``ratelimit-reset``), when it said so.
+    throttled : bool
+        Whether the answer is a rate limit (a 429, or a provider's 403 that says so): the
+        pacer slows the account down as for a 429.
     """
 
     action: Action
     reason: str
     wait: float | None = None
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,44 @@ def _is_remote_error(body: Any) -> bool:
     return flag is True or (isinstance(flag, str) and flag.lower() == "true")
 
 
+def provider_reasons(body: Any) -> list[str]:
+    """The provider's error reasons forwarded by Truto (``raw_response.error.errors[].reason``).
+
+    Parameters
+    ----------
+    body : Any
+        Truto's parsed error body; ``raw_response`` may be an object or its JSON text.
+
+    Returns
+    -------
+    list of str
+        Every reason found, in order; empty when there is none (or the body has another shape).
+
+    Examples
+    --------
+    >>> raw = {"error": {"errors": [{"reason": "rateLimitExceeded"}]}}
+    >>> provider_reasons({"truto_is_remote_error": True, "raw_response": raw})
+    ['rateLimitExceeded']
+    """
+    if not isinstance(body, Mapping):
+        return []
+    raw = body.get("raw_response")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    error = raw.get("error") if isinstance(raw, Mapping) else None
+    errors = error.get("errors") if isinstance(error, Mapping) else None
+    if not isinstance(errors, list):
+        return []
+    return [
+        item["reason"]
+        for item in errors
+        if isinstance(item, Mapping) and isinstance(item.get("reason"), str)
+    ]
+
+
 def classify_response(
     status: int,
     body: Any,
@@ -248,7 +299,7 @@ def classify_response(
     if 200 <= status < 300:
         return Decision(Action.OK, "ok")
     if status == 429:
-        return Decision(Action.RETRY, "rate limited", retry_after_seconds(headers, now))
+        return Decision(Action.RETRY, "rate limited", retry_after_seconds(headers, now), True)
     # A fault's wait is Retry-After or nothing (then backoff): see the module docstring.
     fault_wait = retry_after_seconds(headers, now, quota_reset=False)
     if status == 503:
@@ -259,6 +310,9 @@ def classify_response(
         return Decision(Action.RETRY, "service unavailable", fault_wait)
     if status in RETRY_STATUSES:
         return Decision(Action.RETRY, "transient server error", fault_wait)
+    if status == 403 and RATE_LIMIT_REASONS.intersection(provider_reasons(body)):
+        # Only the provider says so: Truto's own 403 has no raw_response to carry a reason.
+        return Decision(Action.RETRY, "provider rate limited", fault_wait, True)
     return Decision(Action.GIVE_UP, "not retryable")
 
 

@@ -50,6 +50,7 @@ from .responses import (
     QueryOptions,
     Reply,
     check_auth,
+    provider_rate_limit,
     remote_error,
     sandbox_of,
     truto_error,
@@ -146,6 +147,8 @@ async def _fault(sandbox: Sandbox, record: RecordedRequest, headers: dict[str, s
         response = remote_error(sandbox, account, 429, "Rate Limit Exceeded")
         response.headers.update({**headers, "retry-after": "1"})
         raise Reply(response)
+    if kind == "remote_403_rate_limit":
+        raise Reply(provider_rate_limit(sandbox, account, headers))
     status = int(kind.removeprefix("error_"))
     raise Reply(truto_error(status, _FAULT_MESSAGES[status], headers=headers))
 

@@ -14,6 +14,9 @@ Fault kinds:
 ``error_500``  Truto answers 500 (also ``error_502``, ``error_504``); nothing stored
 ``remote_503`` the provider answers 503 (``truto_is_remote_error``); nothing stored
 ``remote_429`` the provider's own rate limit: 429, ``Retry-After: 1``, remote error
+``remote_403_rate_limit``  the provider's rate limit as Google Calendar sends it: 403, reason
+               ``rateLimitExceeded`` in ``raw_response``, no ``Retry-After`` (an Outlook
+               account answers Graph's 429 instead); scripted only
 ``drop``       the connection drops before anything is stored
 ``drop_after`` the update is stored, then the connection drops (proves idempotency)
 =============  ==================================================================
@@ -39,7 +42,14 @@ __all__ = [
 ]
 
 FaultKind = Literal[
-    "error_500", "error_502", "error_504", "remote_503", "remote_429", "drop", "drop_after"
+    "error_500",
+    "error_502",
+    "error_504",
+    "remote_503",
+    "remote_429",
+    "remote_403_rate_limit",
+    "drop",
+    "drop_after",
 ]
 FAULT_KINDS: tuple[str, ...] = (
     "error_500",
@@ -47,6 +57,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "error_504",
     "remote_503",
     "remote_429",
+    "remote_403_rate_limit",
     "drop",
     "drop_after",
 )

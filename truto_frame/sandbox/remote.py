@@ -230,7 +230,9 @@ def render_event(
     return body
 
 
-def provider_error(integration: str, status: int, message: str) -> dict[str, Any]:
+def provider_error(
+    integration: str, status: int, message: str, *, reason: str | None = None
+) -> dict[str, Any]:
     """Return the error body a provider sends for ``status`` (forwarded as ``raw_response``).
 
     Parameters
@@ -238,21 +240,33 @@ def provider_error(integration: str, status: int, message: str) -> dict[str, Any
     integration : str
         The account's integration name.
     status : int
-        404, 400, 429 or 503.
+        400, 401, 403, 404, 429 or 503.
     message : str
         The provider's message.
+    reason : str, optional
+        Google's ``errors[].reason`` (e.g. ``rateLimitExceeded`` on a 403); by status otherwise.
     """
     if is_google_family(integration):
-        reasons = {404: "notFound", 400: "invalid", 429: "rateLimitExceeded", 503: "backendError"}
-        reason = reasons.get(status, "error")
+        reasons = {
+            400: "invalid",
+            401: "authError",
+            403: "forbidden",
+            404: "notFound",
+            429: "rateLimitExceeded",
+            503: "backendError",
+        }
+        reason = reason or reasons.get(status, "error")
+        domain = "usageLimits" if "RateLimit" in reason or "rateLimit" in reason else "global"
         return {
             "error": {
-                "errors": [{"domain": "global", "reason": reason, "message": message}],
+                "errors": [{"domain": domain, "reason": reason, "message": message}],
                 "code": status,
                 "message": message,
             }
         }
     code = {
+        401: "InvalidAuthenticationToken",
+        403: "ErrorAccessDenied",
         404: "ErrorItemNotFound",
         400: "ErrorInvalidRequest",
         429: "ApplicationThrottled",

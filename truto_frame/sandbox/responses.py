@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from .core import Sandbox
-from .remote import provider_error, provider_headers
+from .remote import is_google_family, provider_error, provider_headers
 
 __all__ = [
     "ConnectionDropped",
@@ -21,6 +21,7 @@ __all__ = [
     "Reply",
     "check_auth",
     "exclude_fields",
+    "provider_rate_limit",
     "remote_error",
     "sandbox_of",
     "truto_error",
@@ -96,12 +97,30 @@ def truto_error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def remote_error(sandbox: Sandbox, account: str, status: int, message: str) -> JSONResponse:
-    """Build the error Truto forwards from the account's provider, with its headers."""
+def remote_error(
+    sandbox: Sandbox, account: str, status: int, message: str, reason: str | None = None
+) -> JSONResponse:
+    """Build the error Truto forwards from the account's provider, with its headers.
+
+    ``reason`` overrides the provider's reason (Google's ``errors[].reason``).
+    """
     integration = sandbox.store.integration(account)
     headers = provider_headers(integration, len(sandbox.requests))
-    raw = provider_error(integration, status, message)
+    raw = provider_error(integration, status, message, reason=reason)
     return truto_error(status, message, raw=raw, headers=headers)
+
+
+def provider_rate_limit(sandbox: Sandbox, account: str, headers: dict[str, str]) -> JSONResponse:
+    """The provider's rate limit as it sends it: Google a 403 ``rateLimitExceeded`` without
+    ``Retry-After``, Microsoft Graph a 429 with ``Retry-After``."""
+    if is_google_family(sandbox.store.integration(account)):
+        message = "Rate Limit Exceeded"
+        response = remote_error(sandbox, account, 403, message, reason="rateLimitExceeded")
+        response.headers.update(headers)
+        return response
+    response = remote_error(sandbox, account, 429, "Rate Limit Exceeded")
+    response.headers.update({**headers, "retry-after": "1"})
+    return response
 
 
 def _bool(value: str | None, name: str) -> bool:
