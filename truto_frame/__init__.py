@@ -15,6 +15,7 @@ from .errors import (
     InputError,
     TrutoFrameError,
 )
+from .frame.files import read_csv, read_excel
 from .frame.flatten import flatten_events, unflatten_events
 from .model.sentinels import NULL, NULL_CSV
 from .planning.build import build_plan
@@ -39,8 +40,10 @@ __all__ = [
     "TrutoFrameError",
     "build_plan",
     "flatten_events",
+    "read_csv",
     "read_events",
     "read_events_async",
+    "read_excel",
     "unflatten_events",
 ]
 __version__ = "0.1.0"

@@ -52,12 +52,26 @@ def _to_iso(value: Any) -> Any:
     return value
 
 
+# 12/10/2026, 12.10.26, 12-10-2026 9:00 AM: a day and a month in an order only a locale knows.
+_LOCAL_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+
+
 def _check_iso8601(value: str) -> str:
     text = value.strip()
     try:
         # Python 3.11+ reads "Z" and offsets; 3.10 needs the Z spelled as +00:00.
         datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
+        local = _LOCAL_DATE.match(text)
+        if local:
+            first, second, year = local.groups()
+            year = year if len(year) == 4 else f"20{year}"
+            raise ValueError(
+                f"{value!r} is a US/European date ({first}/{second} is month/day in the US, "
+                f"day/month in Europe): write ISO 8601, year first, e.g. "
+                f"{year}-{int(first):02d}-{int(second):02d}T09:00:00 with a timezone column "
+                "(or an offset such as +01:00)"
+            ) from None
         raise ValueError(
             f"not an ISO 8601 date-time: {value!r} (expected e.g. 2026-12-01T09:30:00+01:00)"
         ) from None

@@ -28,6 +28,7 @@ from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
 from ..model.sentinels import MISSING
 from .baseline import BaselineKey, current_event
+from .headers import export_header_hint
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
 
 if TYPE_CHECKING:
@@ -77,8 +78,15 @@ def _classify_columns(
         elif top in RESPONSE_ONLY_FIELDS:
             ignored.append(IgnoredColumn(name, "read-only field, never sent"))
         else:
+            meant = export_header_hint(name)
             close = difflib.get_close_matches(str(top), sorted(REQUEST_FIELDS), n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = (
+                f"; did you mean {meant}?"
+                if meant is not None
+                else f"; did you mean {close[0]!r}?"
+                if close
+                else ""
+            )
             ignored.append(IgnoredColumn(name, f"not an event field{hint}"))
     return body, ignored
 

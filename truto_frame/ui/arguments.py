@@ -90,16 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser(
         "update-events",
-        help="plan, confirm and apply the updates of a CSV file (one row per event)",
-        description="Update events from a CSV file: column `id` plus flat field columns. "
+        help="plan, confirm and apply the updates of a CSV file or workbook (one row per event)",
+        description="Update events from a CSV file (`,` `;` or tab, BOM or not) or an .xlsx "
+        "workbook: column `id` plus flat field columns. "
         "An empty cell leaves a field unchanged, <NULL> clears it, JSON text sets a whole "
         "list or object.",
     )
-    up.add_argument("file", metavar="FILE.csv", help="the CSV of updates")
+    up.add_argument("file", metavar="FILE.csv|FILE.xlsx", help="the CSV or workbook of updates")
+    up.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the workbook's sheet, by name or 1-based position (default: the first)",
+    )
     _add_connection(up)
     up.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     up.add_argument("--dry-run", action="store_true", help="show the plan, send nothing")
-    up.add_argument("--results", metavar="OUT.csv", help="write one result row per input row")
+    up.add_argument(
+        "--results",
+        metavar="OUT.csv|OUT.xlsx",
+        help="write one result row per input row (a CSV keeps the input's delimiter and BOM)",
+    )
     up.add_argument(
         "--baseline",
         metavar="FILE.csv",

@@ -19,21 +19,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import zipfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..api.pacing import RateLimits
+from ..engine.journal import Journal
 from ..errors import ConfigurationError, InputError, TrutoFrameError
+from ..frame.files import TableFormat, read_table, write_csv, write_table
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
 from .text import (
     format_plan,
     format_results,
-    read_csv_text,
     results_csv_frame,
     summary_line,
-    write_csv,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +76,23 @@ def _confirm(question: str) -> bool:
     return answer in ("y", "yes")
 
 
+def _read_input(path: str, sheet: str | None) -> tuple[pd.DataFrame, TableFormat]:
+    try:
+        return read_table(path, sheet=_sheet(sheet))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        if isinstance(exc, (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)):
+            raise
+        # openpyxl's words for a file that is not a workbook or a sheet that is not there.
+        raise UsageError(f"cannot read {path}: {_one_line(exc)}") from None
+
+
+def _sheet(sheet: str | None) -> str | int | None:
+    # `--sheet 2` is the second sheet, unless the workbook names a sheet "2" (rare): by position.
+    if sheet is not None and sheet.isdigit():
+        return int(sheet) - 1
+    return sheet
+
+
 def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
     from ..planning.build import build_plan
 
@@ -84,14 +102,14 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         token = _require_token(args)
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
-    df = read_csv_text(args.file)
+    df, found = _read_input(args.file, args.sheet)
     if "id" not in df.columns:
         raise UsageError(f"{args.file} has no 'id' column: it must hold the id of each event")
     if not args.integrated_account_id and "integrated_account_id" not in df.columns:
         raise UsageError(
             f"{args.file} has no integrated_account_id column: pass --integrated-account-id"
         )
-    baseline = read_csv_text(args.baseline) if args.baseline else None
+    baseline = _read_input(args.baseline, None)[0] if args.baseline else None
     plan = build_plan(
         df,
         integrated_account_id=args.integrated_account_id,
@@ -122,13 +140,15 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
             return EXIT_FAILED
     results = plan.apply(
         progress=False if args.no_progress else None,
-        journal=args.journal,
+        # With responses: the results file keeps only a bounded summary of a huge body.
+        journal=Journal(args.journal, responses=True) if args.journal else None,
         transport=transport,
         limits=RateLimits(per_account=args.account_limit, per_token=args.token_limit),
     )
     print(format_results(results, plan.event_ids), file=out)
     if args.results:
-        write_csv(results_csv_frame(df, results), args.results)
+        # The results follow their input: a CSV saved by Excel keeps its `;` and BOM.
+        write_table(results_csv_frame(df, results), args.results, like=found)
         print(f"Results written to {args.results}", file=out)
     print(summary_line(results), file=out)
     ok = results["status"].isin(["updated", "skipped"]).all()

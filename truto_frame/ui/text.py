@@ -1,8 +1,8 @@
-"""The command line's files and text: CSV in and out, the plan, the results table and CSV.
+"""The command line's text: the plan, the results table and the results file's frame.
 
-Apart from reading and writing CSV files, everything here is a pure function from a plan or a
-results frame to text or a frame, so the command line (:mod:`truto_frame.ui.cli`) and the demo
-print the same thing and tests can read it.
+Everything here is a pure function from a plan or a results frame to text or a frame (files are
+read and written by :mod:`truto_frame.frame.files`), so the command line
+(:mod:`truto_frame.ui.cli`) and the demo print the same thing and tests can read it.
 Remote text is untrusted: control characters are escaped before anything reaches the terminal.
 """
 
@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..engine.results import RESULT_COLUMNS
-from ..model.sentinels import NULL, NULL_CSV
+from ..frame.files import read_csv, write_csv
 
 if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
 
 __all__ = [
+    "RESPONSE_CELL_LIMIT",
     "RESULT_CSV_COLUMNS",
     "format_plan",
     "format_results",
@@ -123,54 +124,19 @@ def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
 def read_csv_text(path: str) -> pd.DataFrame:
     """Read a CSV file with every cell as text, as ``update-events`` does.
 
-    Empty fields are missing (leave unchanged); everything else stays the exact text, so a
-    title ``None`` or ``NA`` is a title, ``<NULL>`` is the clear marker and JSON text is parsed
-    later, at a container column. Rows are labelled as a spreadsheet numbers them (the header
-    is row 1, the first event row 2).
+    The same function as :func:`truto_frame.read_csv` (kept under this name for callers of
+    the command line's helpers).
 
     Parameters
     ----------
     path : str
-        The CSV file (UTF-8, with or without a byte-order mark).
+        The CSV file.
 
     Returns
     -------
     pandas.DataFrame
     """
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    df.index = pd.RangeIndex(2, len(df) + 2)
-    return df
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is NULL:
-        return NULL_CSV
-    if isinstance(value, pd.Timestamp):
-        return pd.NA if pd.isna(value) else value.isoformat()
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def write_csv(df: pd.DataFrame, out: str | IO[str]) -> None:
-    """Write a frame as CSV that ``update-events`` reads back unchanged.
-
-    Lists and dicts become JSON text, :data:`~truto_frame.NULL` becomes ``<NULL>``, Timestamps
-    ISO 8601 text; missing cells are empty fields.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A frame of events or results.
-    out : str or file
-        Where to write.
-    """
-    text = pd.DataFrame(
-        {name: [_csv_cell(v) for v in df[name].tolist()] for name in df.columns},
-        index=df.index,
-        dtype=object,
-    )
-    text.to_csv(out, index=False)
+    return read_csv(path)
 
 
 def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 20) -> str:
@@ -306,21 +272,47 @@ def format_results(
     return "\n".join(lines)
 
 
-def _json_text(value: Any) -> Any:
+RESPONSE_CELL_LIMIT = 2000
+"""Characters of response JSON a results file keeps per row; a longer body is summarized."""
+
+_SUMMARY_FIELDS = ("id", "title", "start_time", "end_time", "timezone", "status", "updated_at")
+
+
+def _json_text(value: Any, limit: int) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return pd.NA
-    return json.dumps(value, ensure_ascii=False, default=str)
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) <= limit:
+        return text
+    # A 3 MB provider body would make a cell no spreadsheet opens: keep what identifies the
+    # event, say how much was left out and where the whole body is.
+    summary: dict[str, Any] = {}
+    if isinstance(value, Mapping):
+        for key in _SUMMARY_FIELDS:
+            item = value.get(key)
+            if isinstance(item, (str, int, float, bool)):
+                summary[key] = item[:200] if isinstance(item, str) else item
+    summary["truncated"] = (
+        f"{len(text)} characters; the full response is in the journal (--journal)"
+    )
+    return json.dumps(summary, ensure_ascii=False)
 
 
-def results_csv_frame(inputs: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """The input rows with the results beside them, ready for ``to_csv``.
+def results_csv_frame(
+    inputs: pd.DataFrame, results: pd.DataFrame, *, response_limit: int = RESPONSE_CELL_LIMIT
+) -> pd.DataFrame:
+    """The input rows with the results beside them, ready for a results file.
 
     Parameters
     ----------
     inputs : pandas.DataFrame
-        The frame that was planned (as read from the CSV).
+        The frame that was planned (as read from the file).
     results : pandas.DataFrame
         Its results frame: same length and order.
+    response_limit : int, default 2000
+        A response whose JSON is longer is replaced by a bounded summary (its ``id``,
+        ``title``, times, ``status`` and a ``truncated`` note); a journal opened with
+        responses keeps the whole body.
 
     Returns
     -------
@@ -334,6 +326,6 @@ def results_csv_frame(inputs: pd.DataFrame, results: pd.DataFrame) -> pd.DataFra
     for name in RESULT_COLUMNS:
         values = results[name].reset_index(drop=True)
         if name == "response":
-            values = pd.Series([_json_text(v) for v in values], dtype=object)
+            values = pd.Series([_json_text(v, response_limit) for v in values], dtype=object)
         out[f"result_{name}"] = values
     return out
