@@ -2,7 +2,8 @@
 
 Outlook's and Google Calendar's CSV exports (and spreadsheets made from them) name columns
 ``Subject``, ``Start Date``, ``Required Attendees``... A plan ignores such columns; this table lets
-it say which field was meant instead of a bare "not an event field".
+it say which field was meant instead of a bare "not an event field". Names people give their
+own helper columns (``notes``, ``name``) are left out: a hint there would mislead.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ _END = "'end_time' (one ISO 8601 value such as 2026-12-10T10:00:00, with 'timezo
 
 EXPORT_HEADERS: dict[str, str] = {
     "subject": "'title'",
-    "title": "'title'",
-    "name": "'title'",
     "summary": "'title'",
     "start": _START,
     "start date": _START,
@@ -40,7 +39,6 @@ EXPORT_HEADERS: dict[str, str] = {
     "organizer": "an attendee with is_organizer (the organizer itself is read-only)",
     "description": "'description'",
     "body": "'description'",
-    "notes": "'description'",
     "time zone": "'timezone' (an IANA name such as Europe/Berlin)",
     "timezone": "'timezone' (an IANA name such as Europe/Berlin)",
     "show time as": "'availability' (busy or free)",
