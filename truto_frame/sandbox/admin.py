@@ -3,7 +3,9 @@
 ``GET /_sandbox/stats`` returns the counters, ``POST /_sandbox/reset`` restores the seeded
 state, ``POST /_sandbox/faults`` takes a JSON object of :class:`~.faults.FaultConfig` fields
 (and an optional ``"script"`` list of fault kinds): handy when the sandbox runs in another
-process. They need the same bearer token.
+process. ``POST /_sandbox/events/{account_id}/{event_id}`` changes an event behind the
+client's back (JSON object of update fields, as :meth:`~.core.Sandbox.edit_event`), to rehearse
+concurrent edits between plan and apply. They need the same bearer token.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 
 from .faults import FAULT_KINDS, FaultConfig
 from .responses import Reply, check_auth, sandbox_of, truto_error
+from .store import StoreError
 
-__all__ = ["admin", "integrated_account"]
+__all__ = ["admin", "edit_event", "integrated_account"]
 
 
 async def integrated_account(request: Request) -> Response:
@@ -68,3 +71,24 @@ async def admin(request: Request) -> Response:
             {"faults": {k: getattr(config, k) for k in known}, "kinds": list(FAULT_KINDS)}
         )
     return truto_error(404, "Not Found")
+
+
+async def edit_event(request: Request) -> Response:
+    """``POST /_sandbox/events/{account_id}/{event_id}``: someone else changes an event."""
+    sandbox = sandbox_of(request)
+    try:
+        check_auth(sandbox, request)
+    except Reply as reply:
+        return reply.response
+    account = request.path_params["account_id"]
+    if account not in sandbox.config.accounts:
+        return truto_error(404, "Integrated account not found")
+    try:
+        changes = await request.json()
+    except ValueError:
+        return truto_error(400, "The changes must be a JSON object")
+    try:
+        stored = sandbox.store.edit(account, request.path_params["event_id"], changes)
+    except StoreError as exc:
+        return truto_error(exc.status, exc.message)
+    return JSONResponse(stored.event)

@@ -7,6 +7,7 @@ Routes::
     GET   /unified/calendar/events/{id}            needs calendar[id]
     PATCH /unified/calendar/events/{id}            the update
     GET   /_sandbox/stats, POST /_sandbox/faults, POST /_sandbox/reset   (admin, same token)
+    POST  /_sandbox/events/{account}/{id}      change an event behind the client's back
 
 Each unified request goes through, in order: auth (401), integrated account (400 missing, 404
 unknown), rate limits (429 with ``Retry-After``), blocked account (Truto's own 503), read-only
@@ -40,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .admin import admin, integrated_account
+from .admin import admin, edit_event, integrated_account
 from .config import SandboxConfig
 from .core import RecordedRequest, Sandbox, StoredAnswer
 from .remote import is_google_family
@@ -341,6 +342,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/unified/calendar/events", _events, methods=["GET"]),
         Route("/unified/calendar/events/{rest:path}", _event, methods=["GET", "PATCH"]),
         Route("/_sandbox/{action}", admin, methods=["GET", "POST"]),
+        Route("/_sandbox/events/{account_id}/{event_id:path}", edit_event, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.sandbox = Sandbox(config)

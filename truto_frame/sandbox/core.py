@@ -131,6 +131,37 @@ class Sandbox:
             return None
         return copy.deepcopy(stored.event)
 
+    def edit_event(self, account_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change an event behind the client's back, as its organizer or an attendee would.
+
+        Made for tests and rehearsals of concurrent edits: plan, change the event here, then
+        apply. The change is not a request (no log entry, no rate limit, no fault) and needs
+        no required field; ``updated_at`` and the provider's etag move as for any write.
+
+        Parameters
+        ----------
+        account_id, event_id : str
+            The event.
+        changes : dict
+            Update fields (``{"start_time": ..., "end_time": ...}``, a whole ``attendees``
+            list with a new ``response``...), validated like an update body.
+
+        Returns
+        -------
+        dict
+            The event after the change (unified shape, no ``remote_data``).
+
+        Raises
+        ------
+        KeyError
+            Unknown account or event, or changes the schema refuses (the message says why).
+        """
+        try:
+            stored = self.store.edit(account_id, event_id, changes)
+        except StoreError as exc:
+            raise KeyError(exc.message) from None
+        return copy.deepcopy(stored.event)
+
     def event_ids(self, account_id: str) -> list[str]:
         """Return the ids of an account's events."""
         return self.store.event_ids(account_id)
