@@ -28,6 +28,7 @@ from truto_frame.sandbox import (
 from truto_frame.sandbox.faults import FaultInjector
 from truto_frame.sandbox.seed import seed_events
 from truto_frame.sandbox.server import build_arg_parser, config_from_args
+from truto_frame.sandbox.store import parse_time
 
 TOKEN = "sandbox-token"
 ANCHOR = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -502,7 +503,8 @@ def test_list_paginates_without_gaps_or_duplicates() -> None:
     ids = [e["id"] for e in items]
     assert len(ids) == len(set(ids)) == 40
     assert pages == 6
-    starts = [datetime.fromisoformat(e["start_time"]) for e in items]
+    # An all-day event's date starts at midnight in its own zone.
+    starts = [parse_time(e["start_time"], e["timezone"]) for e in items]
     assert starts == sorted(starts)
 
 
@@ -511,8 +513,8 @@ def test_list_window_default_month_and_calendar_filter() -> None:
     items, _ = list_all(app, GOOGLE_ACCOUNT_ID)
     assert items
     for item in items:
-        start = datetime.fromisoformat(item["start_time"])
-        end = datetime.fromisoformat(item["end_time"])
+        start = parse_time(item["start_time"], item["timezone"])
+        end = parse_time(item["end_time"], item["timezone"])
         assert end > datetime(2026, 12, 1, tzinfo=timezone.utc)
         assert start < datetime(2027, 1, 1, tzinfo=timezone.utc)
     everything, _ = list_all(app, GOOGLE_ACCOUNT_ID, **WIDE)
@@ -851,7 +853,11 @@ def test_seeded_events_are_realistic_and_deterministic() -> None:
     assert len({e["timezone"] for e in events}) >= 3
     assert any((e["location"] or {}).get("address") for e in events)
     for event in events:
-        assert datetime.fromisoformat(event["start_time"]).utcoffset() is not None
+        start = datetime.fromisoformat(event["start_time"])
+        if event["is_all_day"]:  # a date, as Google's start.date: no time of day, no offset
+            assert len(event["start_time"]) == len(event["end_time"]) == 10
+        else:
+            assert start.utcoffset() is not None
         for attendee in event["attendees"]:
             assert "@" in attendee["person"]["emails"][0]["email"]
 

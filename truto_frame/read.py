@@ -2,9 +2,11 @@
 
 :func:`read_events` lists ``GET /unified/calendar/events`` page by page (following
 ``next_cursor``) over an explicit time window and returns :func:`~truto_frame.flatten_events`'s
-frame, typed for pandas: ids as text, times as timezone-aware (UTC) Timestamps, and an
-``integrated_account_id`` column so that the frame can be edited and sent back, or passed as
-``baseline=`` to send only what changed.
+frame, typed for pandas: ids as text, ``start_time``/``end_time`` as the API's own text (so
+that a time typed in local terms stays local, and an all-day date stays a date), ``created_at``/
+``updated_at`` as timezone-aware (UTC) Timestamps, and an ``integrated_account_id`` column so
+that the frame can be edited and sent back, or passed as ``baseline=`` to send only what
+changed.
 """
 
 from __future__ import annotations
@@ -24,15 +26,29 @@ from .model.sentinels import NULL
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_WINDOW", "TIME_COLUMNS", "read_events", "read_events_async", "typed_frame"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "EVENT_TIME_COLUMNS",
+    "TIME_COLUMNS",
+    "read_events",
+    "read_events_async",
+    "typed_frame",
+]
 
 DEFAULT_WINDOW: tuple[timedelta, timedelta] = (timedelta(days=-30), timedelta(days=365))
 """The window read when none is given: from 30 days ago to 365 days ahead of now (UTC).
 
 Truto's own default is only the current month, which silently misses most of a schedule."""
 
-TIME_COLUMNS: tuple[str, ...] = ("start_time", "end_time", "created_at", "updated_at")
-"""Columns turned into timezone-aware (UTC) Timestamps."""
+TIME_COLUMNS: tuple[str, ...] = ("created_at", "updated_at")
+"""Read-only columns turned into timezone-aware (UTC) Timestamps."""
+
+EVENT_TIME_COLUMNS: tuple[str, ...] = ("start_time", "end_time")
+"""Columns kept as the API's own text (object dtype), never coerced to UTC.
+
+A ``datetime64[UTC]`` column would store a local time typed into it (``"2026-12-10 09:00"``)
+as 09:00 UTC, and would turn an all-day date (``2026-12-10``) into midnight UTC; as text, a
+cell means what it says (see ``docs/columns.md``, "Times")."""
 
 ACCOUNT_COLUMN = "integrated_account_id"
 
@@ -141,6 +157,9 @@ def typed_frame(events: Sequence[Mapping[str, Any]], integrated_account_id: str)
     for name in TIME_COLUMNS:
         if name in df.columns:
             df[name] = _as_time(df[name])
+    for name in EVENT_TIME_COLUMNS:
+        if name in df.columns:
+            df[name] = df[name].astype(object)
     return df
 
 
@@ -246,11 +265,14 @@ def read_events(
         * ``id`` (``string`` dtype) and ``integrated_account_id`` (``string``, the account read),
           so the frame can be sent back with ``df.truto.update_events()``;
         * every other ``...id`` column holds text, never numbers;
-        * ``start_time``, ``end_time``, ``created_at``, ``updated_at`` as ``datetime64[ns, UTC]``
-          (the event's own zone is in the ``timezone`` column; convert with
-          ``df.start_time.dt.tz_convert(...)``);
-        * a field the API returned as ``null`` holds :data:`truto_frame.NULL` (``NaT`` in a
-          time column).
+        * ``start_time`` and ``end_time`` as the API's own text (object dtype):
+          ``2026-12-10T09:00:00+01:00`` in the event's ``timezone``, ``2026-12-10`` for an
+          all-day event. Type a local time (``"2026-12-10 10:00"``, no offset) to mean that
+          wall-clock time in the row's ``timezone``; an offset makes it an instant. A cell you
+          do not change is re-sent, when a rule needs it, exactly as read;
+        * ``created_at``, ``updated_at`` as ``datetime64[ns, UTC]`` (read-only);
+        * a field the API returned as ``null`` holds :data:`truto_frame.NULL` (``NaT`` in
+          ``created_at`` and ``updated_at``).
 
         Pass the frame as ``baseline=`` to ``update_events`` to send only what you changed.
 

@@ -10,9 +10,7 @@ providers add fields over time.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +20,8 @@ from pydantic import (
     ConfigDict,
     Field,
 )
+
+from .zones import iana_zone, zone_hint
 
 __all__ = [
     "REQUEST_FIELDS",
@@ -81,20 +81,18 @@ def _check_iso8601(value: str) -> str:
 IsoDateTime = Annotated[str, BeforeValidator(_to_iso), AfterValidator(_check_iso8601)]
 
 
-@lru_cache(maxsize=1)
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def _iana_timezone(value: Any) -> Any:
+    # Windows names ("W. Europe Standard Time", what Outlook users write) become IANA here, so
+    # the body always carries the IANA name the unified API takes.
+    if not isinstance(value, str):
+        return value
+    found = iana_zone(value)
+    if found is None:
+        raise ValueError(zone_hint(value))
+    return found
 
 
-def _check_timezone(value: str) -> str:
-    known = _known_timezones()
-    # Without a time zone database (Windows without tzdata) we cannot judge; let the API do it.
-    if known and value not in known and value != "UTC":
-        raise ValueError(f"unknown IANA time zone: {value!r} (expected e.g. Europe/Berlin)")
-    return value
-
-
-Timezone = Annotated[str, AfterValidator(_check_timezone)]
+Timezone = Annotated[str, BeforeValidator(_iana_timezone)]
 
 _RECURRENCE_LINE = re.compile(r"^(RRULE|EXRULE|RDATE|EXDATE)[:;]\S", re.IGNORECASE)
 

@@ -30,6 +30,7 @@ from ..model.sentinels import MISSING
 from .baseline import BaselineKey, current_event
 from .headers import export_header_hint
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
+from .time_rules import check_times, prepare_times
 
 if TYPE_CHECKING:
     import httpx
@@ -178,6 +179,7 @@ class _RowsPlanned:
     statuses: list[str]
     unsupported: dict[str, set[str]]
     baselines: list[dict[str, Any] | None]
+    warnings: list[list[tuple[str, str]]]
 
 
 def _plan_rows(
@@ -195,6 +197,7 @@ def _plan_rows(
     statuses: list[str] = []
     unsupported: dict[str, set[str]] = {}
     baselines: list[dict[str, Any] | None] = []  # each row's current event, by position
+    warnings: list[list[tuple[str, str]]] = []  # what is sent but probably not meant, per row
     # Column names are parsed once for the whole frame, not once per cell.
     bodies, cell_problem_lists = unflatten_frame(df, body_columns)
     seen_ids: dict[tuple[str | None, str], int] = {}
@@ -242,6 +245,12 @@ def _plan_rows(
                     column, inner = _loc_to_column(err["loc"], column_set)
                     where = f" (at {inner})" if inner else ""
                     row_problems.append((column, f"{err['msg']}{where}"))
+        row_warnings: list[tuple[str, str]] = []
+        warnings.append(row_warnings)
+        if payload is not None:
+            # Naive times are wall-clock time in the row's zone; before the diff, so that the
+            # same local time compares equal to what was read.
+            payload = prepare_times(payload, current)
         rules = _rules_for_account(accounts[i], integration)
         skipped = False
         if payload is not None and baseline_events is not None and event_id is not None:
@@ -259,6 +268,9 @@ def _plan_rows(
                 payload = diff_against_baseline(payload, current, rules)
                 skipped = payload is None
         if payload is not None:
+            time_problems, time_warnings = check_times(payload, current)
+            row_problems.extend(time_problems)
+            row_warnings.extend(time_warnings)
             for column, message in check_update_rules(payload, rules):
                 row_problems.append((column, message))
             missing_fields = unsupported_fields(payload, rules)
@@ -273,7 +285,7 @@ def _plan_rows(
         else:
             payloads.append(payload)
             statuses.append("send")
-    return _RowsPlanned(payloads, statuses, unsupported, baselines)
+    return _RowsPlanned(payloads, statuses, unsupported, baselines, warnings)
 
 
 def build_plan(
@@ -395,6 +407,13 @@ def build_plan(
         )
     payloads, statuses, unsupported = planned.payloads, planned.statuses, planned.unsupported
     warnings: list[str] = []
+    warned = sum(1 for row in planned.warnings if row)
+    if warned:
+        warnings.append(
+            f"{warned} row{'s' if warned != 1 else ''} give a time whose offset is not the "
+            "event's time zone: sent as that instant, which is another wall-clock time there "
+            "(see plan.row_warnings)"
+        )
     for name, fields in sorted(unsupported.items()):
         warnings.append(f"{name} ignores these fields: {', '.join(sorted(fields))}")
     if send_notifications is not None and isinstance(integration, (str, Mapping)):
@@ -418,4 +437,5 @@ def build_plan(
         base_url=resolve_base_url(base_url),
         integrations=_integration_by_account(accounts, integration),
         baselines=planned.baselines if baseline_events is not None else None,
+        row_warnings=planned.warnings,
     )

@@ -90,6 +90,9 @@ class EventUpdatePlan:
         Input columns that are not sent, with the reason.
     warnings : list of str
         Things worth knowing that do not stop a row (fields an integration ignores...).
+    row_warnings : pandas.DataFrame
+        The same for single rows (``row``, ``column``, ``message``): a time whose offset is
+        not the event's zone...
     event_ids : pandas.Series
         The event id of each row (text), same index as the input.
     accounts : pandas.Series
@@ -121,6 +124,7 @@ class EventUpdatePlan:
         base_url: str | None,
         integrations: Mapping[str, str] | None = None,
         baselines: Sequence[dict[str, Any] | None] | None = None,
+        row_warnings: Sequence[Sequence[tuple[str, str]]] | None = None,
     ) -> None:
         self._index = index
         self._event_ids = event_ids
@@ -138,6 +142,7 @@ class EventUpdatePlan:
         # Each row's current event, by position (not by id: two accounts may share an id).
         self._baselines = list(baselines) if baselines is not None else None
         self.results: pd.DataFrame | None = None
+        self._row_warnings = [list(w) for w in row_warnings] if row_warnings is not None else None
 
     @property
     def _token_value(self) -> str | None:
@@ -176,6 +181,21 @@ class EventUpdatePlan:
         records = [
             (label, column, message)
             for label, row in zip(self._index, self._row_problems, strict=True)
+            for column, message in row
+        ]
+        return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
+
+    @property
+    def row_warnings(self) -> pd.DataFrame:
+        """What rows send but probably do not mean, one per line: ``row``, ``column``, ``message``.
+
+        A warning does not stop its row (``09:00+00:00`` on a Europe/Berlin event is sent as
+        that instant, 10:00 in Berlin); fix the cell and plan again when it is not what you meant.
+        """
+        rows = self._row_warnings or [[] for _ in self._index]
+        records = [
+            (label, column, message)
+            for label, row in zip(self._index, rows, strict=True)
             for column, message in row
         ]
         return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)

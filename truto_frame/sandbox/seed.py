@@ -3,11 +3,12 @@
 Every account gets about 30 events spread over a few days before and five weeks after an
 *anchor* day: one-off meetings with attendees and postal addresses, video calls, a weekly
 recurring series (its master carries an RRULE, its instances carry Google-style
-``<master>_20261201T090000Z`` ids on the Google family), an all-day event, cancelled, tentative
-and private ones, in several time zones. The same ``seed`` and ``anchor`` always give the same
-events. Outlook ids are long base64 strings (``AAMkAD...==``) that end with ``=`` and mostly
-contain ``/`` and ``+``, as Microsoft Graph's do, so clients must percent-encode them as one
-path segment.
+``<master>_20261201T090000Z`` ids on the Google family), an all-day event (date-only
+``start_time``/``end_time`` such as ``2026-12-10`` / ``2026-12-11``, the end exclusive),
+cancelled, tentative and private ones, in several time zones. The same ``seed`` and
+``anchor`` always give the same events. Outlook ids are long base64 strings (``AAMkAD...==``)
+that end with ``=`` and mostly contain ``/`` and ``+``, as Microsoft Graph's do, so clients
+must percent-encode them as one path segment.
 """
 
 from __future__ import annotations
@@ -347,21 +348,22 @@ def seed_events(
             extra["visibility"] = "private"
         events.append(make(title, local_day, rng.choice([30, 45, 60, 90]), zone, **extra))
 
-    # An all-day event: midnight to midnight in its zone, free time.
+    # An all-day event, as Google's start.date / end.date: date-only times, the end exclusive.
     all_day = (anchor + timedelta(days=9)).astimezone(ZoneInfo("Europe/Berlin"))
     all_day = all_day.replace(hour=0, minute=0, second=0)
-    events.append(
-        make(
-            "Company holiday (office closed)",
-            all_day,
-            24 * 60,
-            "Europe/Berlin",
-            is_all_day=True,
-            availability="free",
-            attendees=[],
-            location=None,
-        )
+    holiday = make(
+        "Company holiday (office closed)",
+        all_day,
+        24 * 60,
+        "Europe/Berlin",
+        is_all_day=True,
+        availability="free",
+        attendees=[],
+        location=None,
     )
+    holiday["start_time"] = all_day.date().isoformat()
+    holiday["end_time"] = (all_day.date() + timedelta(days=1)).isoformat()
+    events.append(holiday)
 
     # A weekly recurring series: the master, then its first instances.
     first = (anchor + timedelta(days=2)).astimezone(ZoneInfo("America/New_York"))
@@ -391,5 +393,13 @@ def seed_events(
             instance["id"] = f"{master['id']}_{stamp}"
         events.append(instance)
 
-    events.sort(key=lambda e: (datetime.fromisoformat(e["start_time"]), e["id"]))
+    events.sort(key=lambda e: (_start(e), e["id"]))
     return events
+
+
+def _start(event: dict[str, Any]) -> datetime:
+    # A date-only (all-day) start begins at midnight in the event's own zone.
+    moment = datetime.fromisoformat(event["start_time"])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(event["timezone"]))
+    return moment

@@ -14,7 +14,10 @@ the fields Truto maps to them):
 * ``remote_data`` is passed to the provider as is: it is merged into the rendered provider object;
 * fields an integration does not support (``guests_can_*`` on Outlook) are ignored, as Truto does;
 * times are stored in the event's time zone: a naive time is read in ``timezone``, an offset
-  time is converted to it; an end before its start is a provider 400.
+  time is converted to it; an end before its start is a provider 400;
+* all-day events hold dates (``2026-12-10``, the end exclusive, as Google's ``start.date``):
+  dates are stored as sent and make the event all-day, date-times make it timed; a start and
+  an end of different kinds (one date, one date-time) is a provider 400, as Google answers.
 
 The body is first validated with :class:`truto_frame.model.schema.EventUpdate` and the rules of
 :mod:`truto_frame.model.integrations`; a failed update changes nothing.
@@ -94,6 +97,19 @@ def parse_time(value: str, zone: str | None = None) -> datetime:
 
 def _in_zone(value: str, zone: str) -> str:
     return parse_time(value, zone).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+def _is_date(value: str) -> bool:
+    # "2026-12-10": a date without a time of day (an all-day event's start or end).
+    return len(value.strip()) == 10
+
+
+def _event_start(event: Mapping[str, Any]) -> datetime:
+    return parse_time(event["start_time"], event.get("timezone"))
+
+
+def _event_end(event: Mapping[str, Any]) -> datetime:
+    return parse_time(event["end_time"], event.get("timezone"))
 
 
 def _loc(parts: Iterable[int | str]) -> str:
@@ -184,9 +200,9 @@ class EventStore:
             event = stored.event
             if not self._in_calendar(account, stored, calendar_id):
                 continue
-            if parse_time(event["end_time"]) > start and parse_time(event["start_time"]) < end:
+            if _event_end(event) > start and _event_start(event) < end:
                 found.append(stored)
-        found.sort(key=lambda s: (parse_time(s.event["start_time"]), s.event["id"]))
+        found.sort(key=lambda s: (_event_start(s.event), s.event["id"]))
         return found
 
     def validate(self, account: str, body: Any) -> dict[str, Any]:
@@ -242,13 +258,24 @@ class EventStore:
         if updated.get("start_time") is None or updated.get("end_time") is None:
             raise StoreError(400, "Missing start or end time.", remote=True)
         zone = updated.get("timezone") or stored.event["timezone"]
+        dates = [_is_date(str(updated[k])) for k in ("start_time", "end_time")]
+        if dates[0] != dates[1]:
+            raise StoreError(
+                400,
+                "Start and end times must either both be date or both be dateTime.",
+                remote=True,
+            )
         try:
-            updated["start_time"] = _in_zone(updated["start_time"], zone)
-            updated["end_time"] = _in_zone(updated["end_time"], zone)
+            if not dates[0]:
+                updated["start_time"] = _in_zone(updated["start_time"], zone)
+                updated["end_time"] = _in_zone(updated["end_time"], zone)
+            start, end = (parse_time(updated[k], zone) for k in ("start_time", "end_time"))
         except (ValueError, KeyError):
             raise StoreError(400, "Invalid time or time zone.", remote=True) from None
-        if parse_time(updated["end_time"]) <= parse_time(updated["start_time"]):
+        if end <= start:
             raise StoreError(400, "The specified time range is empty.", remote=True)
+        if {"start_time", "end_time"} & set(payload):
+            updated["is_all_day"] = dates[0]
         if "recurrence" in payload and not updated.get("parent_event"):
             updated["is_recurring"] = bool(updated.get("recurrence"))
         updated["updated_at"] = self._next_stamp(stored.event.get("updated_at"))

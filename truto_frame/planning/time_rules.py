@@ -1,0 +1,201 @@
+"""The time rules of a row: what its times mean, and the rows whose times cannot be right.
+
+:func:`prepare_times` runs before a row is compared with its baseline: a naive date-time
+becomes wall-clock time in the row's zone (the ``timezone`` it sets, else the event's), and on
+an event whose times are dates (all-day, as read) a date-time at midnight in that zone becomes
+its date, so that an unchanged day compares equal and is re-sent as the date it was.
+
+:func:`check_times` runs on the body that will be sent:
+
+* ``start_time`` and ``end_time`` are of the same kind: both dates or both date-times;
+* on an all-day event read with dates, a time of day is refused (a ``+1 hour`` shift of every
+  row must not turn a holiday into a timed event starting at 01:00);
+* the end is after the start;
+* an edited time whose offset is not the zone's at that instant is a *warning*: ``09:00+00:00``
+  on a Europe/Berlin event is sent as that instant (10:00 in Berlin), which is rarely meant.
+
+Each problem names the column and the fix; a row with one is ``invalid`` and is not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ..frame.times import (
+    as_date,
+    in_zone,
+    localize,
+    offset_disagrees,
+    parse_time,
+    time_kind,
+    wall_clock,
+)
+
+__all__ = ["TIME_FIELDS", "check_times", "prepare_times", "row_zone"]
+
+TIME_FIELDS: tuple[str, str] = ("start_time", "end_time")
+"""The two fields that hold an event's times."""
+
+Issue = tuple[str, str]
+
+
+def row_zone(payload: Mapping[str, Any], current: Mapping[str, Any] | None) -> str | None:
+    """The zone a row's times are read in: the ``timezone`` it sets, else the event's."""
+    zone = payload.get("timezone")
+    if isinstance(zone, str) and zone:
+        return zone
+    zone = current.get("timezone") if current is not None else None
+    return zone if isinstance(zone, str) and zone else None
+
+
+def _dated(current: Mapping[str, Any] | None) -> bool:
+    # An all-day event as the API gave it: its start is a date without a time of day.
+    value = current.get("start_time") if current is not None else None
+    return isinstance(value, str) and time_kind(value) == "date"
+
+
+def prepare_times(payload: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Give a row's times their meaning before it is compared with the current event.
+
+    Parameters
+    ----------
+    payload : mapping
+        The validated body of the row.
+    current : mapping or None
+        The event as read (``None`` without a baseline).
+
+    Returns
+    -------
+    dict
+        The body with naive date-times localized to the row's zone, and, on an event read
+        with dates, midnight date-times in its zone turned into those dates.
+    """
+    if not any(isinstance(payload.get(f), str) for f in TIME_FIELDS):
+        return dict(payload)
+    zone = row_zone(payload, current)
+    dated = _dated(current)
+    out = dict(payload)
+    for field in TIME_FIELDS:
+        text = out.get(field)
+        if not isinstance(text, str):
+            continue
+        day = as_date(text, zone) if dated and zone else None
+        out[field] = day if day is not None else localize(text, zone)
+    return out
+
+
+def _title(current: Mapping[str, Any] | None) -> str:
+    title = current.get("title") if current is not None else None
+    return f"{title!r} " if isinstance(title, str) and title else ""
+
+
+def _edited(field: str, text: str, current: Mapping[str, Any] | None) -> bool:
+    before = current.get(field) if current is not None else None
+    return not (isinstance(before, str) and before.strip() == text.strip())
+
+
+def _offset_text(moment: datetime) -> str:
+    offset = moment.strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}" if offset else "?"
+
+
+def _order_problem(start: str, end: str, zone: str | None) -> Issue | None:
+    a, b = in_zone(start, zone), in_zone(end, zone)
+    if a is None or b is None:
+        return None
+    if isinstance(a, datetime) != isinstance(b, datetime):
+        return None
+    if (
+        isinstance(a, datetime)
+        and isinstance(b, datetime)
+        and (a.tzinfo is None) != (b.tzinfo is None)
+    ):
+        return None
+    assert isinstance(a, date) and isinstance(b, date)
+    if b > a:
+        return None
+    how = "ends when it starts" if b == a else "would end before it starts"
+    return (
+        "end_time",
+        f"end_time ({end}) is not after start_time ({start}): the event {how}; "
+        "make end_time later than start_time",
+    )
+
+
+def check_times(
+    payload: Mapping[str, Any], current: Mapping[str, Any] | None
+) -> tuple[list[Issue], list[Issue]]:
+    """Check the times of the body that will be sent.
+
+    Parameters
+    ----------
+    payload : mapping
+        The body as it will be sent (after :func:`prepare_times` and any baseline diff).
+    current : mapping or None
+        The event as read (``None`` without a baseline).
+
+    Returns
+    -------
+    problems : list of (column, message)
+        What stops the row: mixed kinds, a time of day on an all-day event, an end that is not
+        after the start.
+    warnings : list of (column, message)
+        What is sent but probably not meant: an edited time whose offset is not its zone's.
+    """
+    texts = {f: payload[f] for f in TIME_FIELDS if isinstance(payload.get(f), str)}
+    if not texts:
+        return [], []
+    zone = row_zone(payload, current)
+    kinds = {f: time_kind(t) for f, t in texts.items()}
+    problems: list[Issue] = []
+    warnings: list[Issue] = []
+    if _dated(current):
+        for field, text in texts.items():
+            if kinds[field] != "date":
+                was = current.get(field) if current is not None else None
+                problems.append(
+                    (
+                        field,
+                        f"{_title(current)}is an all-day event: {field} takes a date such as "
+                        f"{was}, not a time of day ({text}); shift it by whole days, or give "
+                        "dates (YYYY-MM-DD) in both start_time and end_time",
+                    )
+                )
+    if not problems and len(texts) == 2 and None not in kinds.values():
+        start, end = texts["start_time"], texts["end_time"]
+        dates = [f for f in TIME_FIELDS if kinds[f] == "date"]
+        if len(dates) == 1:
+            other = "end_time" if dates[0] == "start_time" else "start_time"
+            problems.append(
+                (
+                    other if current is not None and _dated(current) else "end_time",
+                    f"start_time ({start}) and end_time ({end}) mix a date and a date-time: give "
+                    "both as dates (an all-day event, e.g. 2026-12-10 and 2026-12-11) or both "
+                    "as date-times (e.g. 2026-12-10 09:00 and 2026-12-10 10:00)",
+                )
+            )
+        else:
+            found = _order_problem(start, end, zone)
+            if found is not None:
+                problems.append(found)
+    for field, text in texts.items():
+        if kinds[field] != "aware" or not _edited(field, text, current):
+            continue
+        if zone is not None and offset_disagrees(text, zone):
+            local = in_zone(text, zone)
+            given = parse_time(text)
+            assert isinstance(local, datetime) and isinstance(given, datetime)
+            meant = given.replace(tzinfo=None)
+            spec = "%H:%M" if meant.second == 0 and meant.microsecond == 0 else "%H:%M:%S"
+            warnings.append(
+                (
+                    field,
+                    f"{text} is an instant (offset {_offset_text(given)}), which is "
+                    f"{wall_clock(text, zone)} in {zone}, the event's time zone "
+                    f"(offset {_offset_text(local)}); to mean {meant.strftime(spec)} there, "
+                    f"write {meant.strftime('%Y-%m-%d ' + spec)} without an offset",
+                )
+            )
+    return problems, warnings
