@@ -187,7 +187,34 @@ def test_network_failure_after_every_attempt() -> None:
     handler = Recorder(httpx.ConnectError("refused"))
     result = run(patch(make_client(handler, retry=RetryPolicy(max_attempts=3))))
     assert (result.ok, result.http_status, result.attempts) == (False, None, 3)
-    assert result.error == "connection error: ConnectError: refused"
+    # The error names the host it could not reach (issue 9: "every row saying it could not
+    # connect"), and the result says no connection was made, for the engine's breaker.
+    assert result.error == "could not connect to https://api.example.test: ConnectError: refused"
+    assert result.no_answer == "connect"
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "text"),
+    [
+        (httpx.ConnectTimeout("slow"), "connect", "could not connect to {} within 2 s"),
+        (httpx.ReadTimeout("slow"), "timeout", "timed out after 7 s"),
+        (httpx.RemoteProtocolError("gone"), "dropped", "connection error"),
+        (httpx.ReadError("reset"), "dropped", "connection error"),
+    ],
+)
+def test_no_answer_says_which_kind(exc: Exception, kind: str, text: str) -> None:
+    client = make_client(
+        Recorder(exc), retry=RetryPolicy(max_attempts=1), timeout=7.0, connect_timeout=2.0
+    )
+    result = run(patch(client))
+    assert result.no_answer == kind
+    assert result.error is not None
+    assert result.error.startswith(text.format(client.base_url))
+
+
+def test_an_answer_is_not_a_no_answer() -> None:
+    result = run(patch(make_client(Recorder(httpx.Response(500, json={})), retry=RetryPolicy(1))))
+    assert result.http_status == 500 and result.no_answer is None
 
 
 def test_429_waits_retry_after_and_pauses_the_account() -> None:

@@ -48,6 +48,10 @@ class CallResult:
     outcome : str
         ``"ok"``, ``"failed"``, ``"account_blocked"`` (Truto's own 503: the account is blocked)
         or ``"cancelled"`` (never sent because the run was stopped).
+    no_answer : str or None
+        Why the last attempt got no HTTP answer: ``"connect"`` (could not connect: refused,
+        unreachable, connect timeout), ``"timeout"`` (connected, no answer in time) or
+        ``"dropped"`` (the connection broke); ``None`` when an answer came or nothing was sent.
     """
 
     ok: bool
@@ -56,6 +60,7 @@ class CallResult:
     error: str | None
     attempts: int
     outcome: str = "ok"
+    no_answer: str | None = None
 
 
 def canonical_json(value: Any) -> str:

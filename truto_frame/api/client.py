@@ -65,7 +65,10 @@ class TrutoClient:
     transport : httpx.AsyncBaseTransport, optional
         E.g. ``httpx.ASGITransport(app=create_app())`` or ``httpx.MockTransport(handler)``.
     timeout : float
-        Seconds per request (connect, read, write and pool each).
+        Seconds per request to wait for the answer (read, write and pool each).
+    connect_timeout : float
+        Seconds to wait for a connection (capped at ``timeout``): short, so that an
+        unreachable host is known at once, whatever the read timeout.
     retry : RetryPolicy, optional
         Attempts and backoff.
     limits : RateLimits, optional
@@ -99,6 +102,7 @@ class TrutoClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        connect_timeout: float = 5.0,
         retry: RetryPolicy | None = None,
         limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -115,6 +119,7 @@ class TrutoClient:
         self._rng = rng or random.Random()
         self._transport = transport
         self._timeout = timeout
+        self._connect_timeout = min(connect_timeout, timeout)
         self._max_connections = max_connections
         # A given transport (ASGI, mock) has no pool to shard: one client (see pools.py).
         count = 1 if transport is not None else -(-max_connections // SHARD)
@@ -139,7 +144,7 @@ class TrutoClient:
             base_url=self.base_url,
             headers=self._headers(),
             transport=self._transport,
-            timeout=self._timeout,
+            timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
             limits=httpx.Limits(
                 max_connections=self._max_connections,
                 max_keepalive_connections=self._max_connections,
@@ -159,6 +164,20 @@ class TrutoClient:
         if extra:
             headers.update(extra)
         return headers
+
+    def _no_answer(self, exc: httpx.TransportError) -> tuple[str, str]:
+        # Which limit ran out, or that the host could not be reached, so the user knows what
+        # to check; the engine's breaker counts "connect" and "timeout" as a dead host.
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            within = (
+                f" within {self._connect_timeout:g} s"
+                if isinstance(exc, httpx.ConnectTimeout)
+                else ""
+            )
+            return "connect", f"could not connect to {self.base_url}{within}"
+        if isinstance(exc, httpx.TimeoutException):
+            return "timeout", f"timed out after {self._timeout:g} s"
+        return "dropped", "connection error"
 
     def _redact(self, text: str) -> str:
         return redact(text, self._token.value)
@@ -203,16 +222,11 @@ class TrutoClient:
                     body = self._parse(response)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
-                # A timeout says which limit ran out, so the user knows what to raise.
-                kind = (
-                    f"timed out after {self._timeout:g} s"
-                    if isinstance(exc, httpx.TimeoutException)
-                    else "connection error"
-                )
+                no_answer, kind = self._no_answer(exc)
                 error = f"{kind}: {type(exc).__name__}" + (
                     f": {self._redact(str(exc))}" if str(exc) else ""
                 )
-                failure = CallResult(False, None, None, error, attempts, "failed")
+                failure = CallResult(False, None, None, error, attempts, "failed", no_answer)
                 if attempts >= policy.max_attempts:
                     return failure
                 delay = backoff_delay(attempts, policy, self._rng)

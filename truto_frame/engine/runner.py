@@ -5,7 +5,10 @@
 integrated accounts, preferring an account whose rate budget has room, so that one throttled
 account never holds every worker while others wait. Jobs for the same event of the same account
 never overlap and go in input order, so the last row wins. When Truto answers its own 503 (the
-account is blocked) the account's remaining jobs fail at once, unsent.
+account is blocked) the account's remaining jobs fail at once, unsent; the circuit breakers of
+:mod:`truto_frame.engine.breakers` stop the remaining jobs of an account, or of the whole run,
+that can no longer succeed (refused token, refused account, unreachable host): they come back
+``cancelled`` with the reason, and requests waiting to retry end with their last failure.
 
 Stopping: set ``cancel_event`` or cancel the task running :func:`run_jobs` (Ctrl-C through
 :func:`run_sync`). No new request starts; requests on the wire finish and keep their result;
@@ -21,47 +24,23 @@ cell included, on a private event loop in a worker thread (no ``nest_asyncio``).
 from __future__ import annotations
 
 import asyncio
-import sys
+import dataclasses
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..api.client import CallResult
 from ..api.options import RequestOptions
+from ..api.refusals import refusal_of
+from .breakers import Breakers, Trip
 from .eventloop import run_sync
+from .jobs import Job
+from .progress import Progress, in_notebook
 
 if TYPE_CHECKING:
     from ..api.client import TrutoClient
 
 __all__ = ["Job", "in_notebook", "run_jobs", "run_sync"]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One PATCH to send.
-
-    Parameters
-    ----------
-    key : hashable
-        The caller's handle for the result (e.g. the row position); unique within a run.
-    event_id : str
-        The event id.
-    integrated_account_id : str
-        The account the event belongs to.
-    payload : mapping
-        The JSON body.
-    idempotency_key : str, optional
-        ``Idempotency-Key``, kept across the job's retries; when omitted the client makes one
-        from the id, the payload and a fresh nonce
-        (:func:`~truto_frame.api.call.idempotency_key_for`).
-    """
-
-    key: Hashable
-    event_id: str
-    integrated_account_id: str
-    payload: Mapping[str, Any]
-    idempotency_key: str | None = None
 
 
 class _Flag(Protocol):
@@ -71,57 +50,22 @@ class _Flag(Protocol):
 class _Running:
     """What one worker is doing, so a stop can tell waiting from sending."""
 
-    __slots__ = ("job", "last_failure", "sending", "task")
+    __slots__ = ("job", "last_failure", "sending", "task", "tripped")
 
     def __init__(self, job: Job, task: asyncio.Task[Any] | None) -> None:
         self.job = job
         self.task = task
         self.sending = False
         self.last_failure: CallResult | None = None
+        self.tripped: Trip | None = None  # set when a breaker cancelled its wait
 
 
-def in_notebook() -> bool:
-    """Whether this code runs in a Jupyter kernel (JupyterLab, VS Code, Colab).
+class _Tripped(Exception):
+    """Raised from ``on_retry`` to end a request whose account (or run) a breaker stopped."""
 
-    Returns
-    -------
-    bool
-        True when IPython's current shell is a kernel's shell. A module that merely imported
-        ``ipykernel`` (a test runner, a script using nbclient) does not count.
-    """
-    ipython = sys.modules.get("IPython")
-    get_ipython = getattr(ipython, "get_ipython", None)
-    shell = get_ipython() if callable(get_ipython) else None
-    return shell is not None and any(
-        cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__
-    )
-
-
-class _Progress:
-    """Counts and an optional tqdm bar (imported only when shown)."""
-
-    def __init__(self, total: int, show: bool | None) -> None:
-        self.done = self.failed = self.retrying = 0
-        self.bar: Any = None
-        if show is None:
-            # A bar where someone watches: a terminal or a notebook; never into captured output.
-            show = total > 0 and (in_notebook() or sys.stderr.isatty())
-        if show:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, unit="row", desc="PATCH", file=sys.stderr, leave=True)
-
-    def update(self, landed: int = 0) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(
-                done=self.done, failed=self.failed, retrying=self.retrying, refresh=False
-            )
-            self.bar.update(landed)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.update()
-            self.bar.close()
+    def __init__(self, trip: Trip) -> None:
+        super().__init__(trip.message)
+        self.trip = trip
 
 
 def _cancelled(job: Job, error: str) -> CallResult:
@@ -188,8 +132,9 @@ async def run_jobs(
     running: dict[int, _Running] = {}
     stopping = False
     callback_error: list[BaseException] = []
-    bar = _Progress(len(job_list), progress)
+    bar = Progress(len(job_list), progress)
     pacer = client.pacer
+    breakers = Breakers(client.base_url)
 
     def next_job() -> Job | None:
         while ring:
@@ -224,6 +169,11 @@ async def run_jobs(
         return job
 
     def land(job: Job, result: CallResult) -> None:
+        tripped = breakers.observe(job.integrated_account_id, result)
+        if not result.ok and result.outcome != "account_blocked":
+            refusal = refusal_of(result.http_status, result.body)
+            if refusal is not None:  # the row that got the refusal says what to do, too
+                result = dataclasses.replace(result, error=f"{result.error}; {refusal.advice}")
         results[job.key] = result
         release((job.integrated_account_id, job.event_id))
         if result.ok:
@@ -232,6 +182,8 @@ async def run_jobs(
             bar.failed += 1
         if result.outcome == "account_blocked":
             block(job.integrated_account_id, result)
+        if tripped is not None:
+            trip(tripped)
         if on_result is not None:
             try:
                 on_result(job, result)
@@ -248,6 +200,10 @@ async def run_jobs(
             if not waiting:
                 del deferred[event]
             account = follower.integrated_account_id
+            halted = breakers.stopped(account)
+            if halted is not None:
+                land(follower, _cancelled(follower, f"not sent: {halted.message}"))
+                return
             if account not in queues:
                 queues[account] = deque()
                 ring.append(account)
@@ -265,6 +221,31 @@ async def run_jobs(
         )
         for job in queue:
             land(job, CallResult(False, None, None, message, 0, "account_blocked"))
+
+    def trip(tripped: Trip) -> None:
+        # Every queued row of the account (of the run) ends unsent with the reason; requests
+        # waiting for a rate slot or a retry stop now; those on the wire finish.
+        accounts = [tripped.account] if tripped.account is not None else list(queues)
+        doomed: list[Job] = []
+        for account in accounts:
+            doomed.extend(queues.pop(account, deque()))
+            if account in ring:
+                ring.remove(account)
+        for event in [e for e in deferred if tripped.account in (None, e[0])]:
+            doomed.extend(deferred.pop(event))
+        me = asyncio.current_task()
+        for state in running.values():
+            if (
+                state.task is not None
+                and state.task is not me
+                and not state.sending
+                and state.tripped is None
+                and tripped.account in (None, state.job.integrated_account_id)
+            ):
+                state.tripped = tripped
+                state.task.cancel()
+        for job in doomed:
+            land(job, _cancelled(job, f"not sent: {tripped.message}"))
 
     def stop() -> None:
         nonlocal stopping
@@ -298,6 +279,12 @@ async def run_jobs(
                 state.last_failure = failure
                 if stopped():
                     raise asyncio.CancelledError  # stop instead of waiting to retry
+                tripped = breakers.observe(state.job.integrated_account_id, failure)
+                if tripped is not None:
+                    trip(tripped)
+                halted = breakers.stopped(state.job.integrated_account_id)
+                if halted is not None:
+                    raise _Tripped(halted)  # retrying cannot succeed any more
 
             try:
                 result = await client.update_event(
@@ -310,9 +297,13 @@ async def run_jobs(
                     on_send=on_send,
                 )
             except asyncio.CancelledError:
-                result = _interrupted(state)
-                land(job, result)
-                return
+                if state.tripped is None or stopping:
+                    land(job, _interrupted(state))
+                    return
+                _uncancel()  # our breaker's cancel, not the caller's: go on with other rows
+                result = _tripped(state, state.tripped)
+            except _Tripped as exc:
+                result = _tripped(state, exc.trip)
             except Exception as exc:  # a bug must not lose the row
                 result = CallResult(
                     False, None, None, f"internal error: {type(exc).__name__}: {exc}", 0, "failed"
@@ -344,6 +335,14 @@ async def _watch(flag: _Flag, stop: Callable[[], None]) -> None:
         while not flag.is_set():
             await asyncio.sleep(0.05)
     stop()
+
+
+def _tripped(state: _Running, trip: Trip) -> CallResult:
+    last = state.last_failure
+    if last is None:
+        return _cancelled(state.job, f"not sent: {trip.message}")
+    error = f"{last.error} (not retried: {trip.message})"
+    return dataclasses.replace(last, error=error, outcome="failed")
 
 
 def _interrupted(state: _Running) -> CallResult:
