@@ -472,7 +472,7 @@ def test_undo_needs_a_baseline_and_results(before: pd.DataFrame, edited: pd.Data
 
 def test_plan_changes_frame(before: pd.DataFrame, edited: pd.DataFrame) -> None:
     changes = _plan_for(edited, before).changes
-    assert list(changes.columns) == ["row", "id", "column", "before", "after"]
+    assert list(changes.columns) == ["row", "id", "column", "before", "after", "zone"]
     assert changes[["row", "column"]].values.tolist() == [
         [before.index[1], "title"],
         [before.index[4], "location.name"],

@@ -286,3 +286,26 @@ def test_the_sandbox_refuses_reversed_and_mixed_times_as_providers_do(app) -> No
         assert body["statusCode"] == 400 and message in body["message"]
         assert body["truto_is_remote_error"] is True
     assert app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id) == event
+
+
+def test_the_preview_and_the_cli_show_changed_times_in_the_events_zone(app) -> None:  # type: ignore[no-untyped-def]
+    from truto_frame.ui.tables import change_rows, changes_html
+    from truto_frame.ui.text import format_plan
+
+    events = _read(app, GOOGLECALENDAR_ACCOUNT_ID)
+    row = _timed(events, "Europe/Berlin")
+    day = str(events.at[row, "start_time"])[:10]
+    baseline = events.copy()
+    baseline.at[row, "start_time"] = f"{day}T09:00:00+01:00"
+    baseline.at[row, "end_time"] = f"{day}T09:30:00+01:00"
+    edited = baseline.copy()
+    edited.at[row, "start_time"] = f"{day} 10:00"
+    edited.at[row, "end_time"] = f"{day}T09:30:00Z"  # an instant: 10:30 in Berlin
+    plan = _plan(app, edited, baseline=baseline)
+    lines = plan.changes.set_index("column")
+    assert lines.at["start_time", "zone"] == "Europe/Berlin"
+    text = format_plan(plan)
+    assert f"start_time: {day} 09:00 -> 10:00 Europe/Berlin" in text
+    assert f"end_time: {day} 09:30 -> 10:30 Europe/Berlin" in text
+    html = changes_html(change_rows(plan), plan.has_baseline)
+    assert f"{day} 09:00</td>" in html and ">10:00 Europe/Berlin</td>" in html

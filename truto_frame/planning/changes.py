@@ -10,19 +10,24 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from ..frame.times import parse_time, wall_clock
 from .baseline import request_shape, same_value
+from .time_rules import TIME_FIELDS, row_zone
 
 __all__ = [
     "CHANGE_COLUMNS",
     "FieldChange",
     "changes_by_row",
     "changes_frame",
+    "display_time",
     "display_value",
     "field_changes",
+    "time_change_text",
 ]
 
 
@@ -37,11 +42,15 @@ class FieldChange(typing.NamedTuple):
         The current value (``None`` when empty, or when there is no baseline).
     after : Any
         The value that will be sent.
+    zone : str or None
+        For ``start_time`` / ``end_time``: the event's time zone, in which the preview shows
+        both values (``09:00 -> 10:00 Europe/Berlin``); ``None`` for other fields.
     """
 
     column: str
     before: Any
     after: Any
+    zone: str | None = None
 
 
 def _leaves(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -71,7 +80,9 @@ def field_changes(
         Fields that are sent but already hold the value (required fields) are left out.
     """
     changes: list[FieldChange] = []
+    zone = row_zone(payload, current)
     for field, value in payload.items():
+        field_zone = zone if field in TIME_FIELDS else None
         after: dict[str, Any] = {}
         before: dict[str, Any] = {}
         now = request_shape(field, current.get(field)) if current is not None else None
@@ -83,10 +94,11 @@ def field_changes(
         for column, new in after.items():
             old = before.get(column)
             if current is None or not same_value(new, old, field):
-                changes.append(FieldChange(column, old if current is not None else None, new))
+                before_value = old if current is not None else None
+                changes.append(FieldChange(column, before_value, new, field_zone))
         for column, old in before.items():
             if column not in after and current is not None and old is not None:
-                changes.append(FieldChange(column, old, None))
+                changes.append(FieldChange(column, old, None, field_zone))
     return changes
 
 
@@ -118,8 +130,8 @@ def changes_by_row(
     return out
 
 
-CHANGE_COLUMNS: tuple[str, ...] = ("row", "id", "column", "before", "after")
-"""The columns of a plan's ``changes`` frame."""
+CHANGE_COLUMNS: tuple[str, ...] = ("row", "id", "column", "before", "after", "zone")
+"""The columns of a plan's ``changes`` frame (``zone``: the event's, for time columns)."""
 
 
 def changes_frame(
@@ -143,15 +155,23 @@ def changes_frame(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`CHANGE_COLUMNS`; ``before`` and ``after`` hold JSON values (object dtype).
+        Columns :data:`CHANGE_COLUMNS`; ``before`` and ``after`` hold JSON values (object dtype);
+        ``zone`` the event's time zone on ``start_time``/``end_time`` lines (else missing).
     """
     records = [
-        (index[position], event_ids[position], change.column, change.before, change.after)
+        (
+            index[position],
+            event_ids[position],
+            change.column,
+            change.before,
+            change.after,
+            change.zone,
+        )
         for position, changes in changes_by_row(statuses, payloads, baselines)
         for change in changes
     ]
     frame = pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))
-    return frame.astype({"before": object, "after": object})
+    return frame.astype({"before": object, "after": object, "zone": object})
 
 
 def display_value(value: Any) -> str:
@@ -163,3 +183,39 @@ def display_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def display_time(value: Any, zone: str | None) -> str:
+    """Spell a time as the event's own wall clock: ``2026-12-10 09:00`` (``∅`` for null).
+
+    Parameters
+    ----------
+    value : Any
+        A ``start_time`` / ``end_time`` value (ISO 8601 text); other values as
+        :func:`display_value` spells them.
+    zone : str or None
+        The event's time zone; an aware time is shown in it, a date as the date.
+    """
+    if not isinstance(value, str):
+        return display_value(value)
+    return wall_clock(value, zone)
+
+
+def time_change_text(before: Any, after: Any, zone: str | None, arrow: str = "→") -> str:
+    """Spell a changed time in the event's zone: ``2026-12-10 09:00 → 10:00 Europe/Berlin``.
+
+    The date is written once when both sides fall on the same day; without a before value
+    (no baseline) only the new time is given; a date gets ``(all day)``. ``arrow`` joins them
+    (the command line passes ``->``).
+    """
+    new = display_time(after, zone)
+    parsed = parse_time(after) if isinstance(after, str) else None
+    suffix = f" {zone}" if zone and isinstance(parsed, datetime) else ""
+    if parsed is not None and not isinstance(parsed, datetime):
+        suffix = " (all day)"
+    if before is None:
+        return f"{new}{suffix}"
+    old = display_time(before, zone)
+    if len(old) > 10 and len(new) > 10 and old[:10] == new[:10]:
+        new = new[11:]
+    return f"{old} {arrow} {new}{suffix}"

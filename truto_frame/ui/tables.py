@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..planning.baseline import same_value
-from ..planning.changes import FieldChange, changes_by_row, display_value
+from ..planning.changes import (
+    FieldChange,
+    changes_by_row,
+    display_time,
+    display_value,
+    time_change_text,
+)
 
 if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
@@ -186,6 +192,11 @@ def _change_cells(change: FieldChange, has_baseline: bool) -> tuple[str, str]:
         note = f"<br><span style='color:#555;font-weight:400'>({kept:,} unchanged)</span>"
         after = (_lines("+", added) or "no item added") + (note if kept else "")
         return _lines("−", removed) or "—", after
+    if change.zone is not None:
+        # Times read best in the event's own zone: "2026-12-10 09:00" -> "10:00 Europe/Berlin".
+        before = _e(display_time(change.before, change.zone)) if has_baseline else "<i>?</i>"
+        after = time_change_text(change.before if has_baseline else None, change.after, change.zone)
+        return before, _e(after.rsplit(" → ", 1)[-1])
     before = _cell_text(change.before) if has_baseline else "<i>?</i>"
     return before, _cell_text(change.after)
 

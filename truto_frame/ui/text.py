@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..engine.results import RESULT_COLUMNS
 from ..frame.files import read_csv, write_csv
+from ..planning.changes import time_change_text
 
 if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
@@ -79,8 +80,12 @@ def _item_label(item: Any) -> str:
     return _show(item, 60)
 
 
-def _change_text(column: str, before: Any, after: Any, with_before: bool) -> str:
+def _change_text(column: str, before: Any, after: Any, with_before: bool, zone: Any = None) -> str:
     name = _clean(column, 50)
+    if isinstance(zone, str):
+        # A time in the event's own zone: "start_time: 2026-12-10 09:00 → 10:00 Europe/Berlin".
+        shown = time_change_text(before if with_before else None, after, zone, arrow="->")
+        return f"{name}: {_clean(shown, 80)}" if with_before else f"{name} = {_clean(shown, 80)}"
     if isinstance(after, list) and isinstance(before, list):
         # Lists are sent whole; say what the new list adds and drops, not both in full.
         added = [_item_label(i) for i in after if i not in before]
@@ -113,7 +118,7 @@ def _change_lines(plan: EventUpdatePlan, sample: int) -> list[str]:
     for label in shown:
         group = grouped[label]
         parts = [
-            _change_text(str(c.column), c.before, c.after, with_before)
+            _change_text(str(c.column), c.before, c.after, with_before, c.zone)
             for c in group.itertuples(index=False)
         ]
         event_id = group["id"].iloc[0]
