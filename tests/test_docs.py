@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 # Pages whose ```python blocks run as written, top to bottom, each page in its own namespace.
-EXECUTED_PAGES = ("quickstart.md", "columns.md", "sandbox.md")
+EXECUTED_PAGES = ("quickstart.md", "columns.md", "sandbox.md", "attendees.md")
 
 
 def _text(name: str) -> str:

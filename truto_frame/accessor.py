@@ -7,10 +7,11 @@ frame; every method forwards to a function that the command line and notebooks c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from .frame.attendees import attendees, with_attendees
 from .planning.build import build_plan
 from .planning.plan import EventUpdatePlan
 
@@ -66,3 +67,41 @@ class TrutoAccessor:
             integration=integration,
             transport=transport,
         )
+
+    def attendees(self, with_columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per (event, attendee), the attendee's fields as flat columns.
+
+        See :func:`truto_frame.frame.attendees.attendees`.
+
+        Parameters
+        ----------
+        with_columns : sequence of str, optional
+            Event columns to repeat on each attendee row (``["title", "start_time"]``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return attendees(self._df, with_columns)
+
+    def with_attendees(
+        self, long: pd.DataFrame, *, missing: Literal["keep", "clear"] = "keep"
+    ) -> pd.DataFrame:
+        """A copy of the frame whose attendee lists are rebuilt from a long frame.
+
+        See :func:`truto_frame.frame.attendees.with_attendees`; plan it with
+        ``update_events(baseline=df)``.
+
+        Parameters
+        ----------
+        long : pandas.DataFrame
+            One row per attendee, as :meth:`attendees` gives them (filtered, edited, added to).
+        missing : {"keep", "clear"}, default "keep"
+            An event with no rows in ``long``: untouched (``"keep"``) or left with no
+            attendees (``"clear"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return with_attendees(self._df, long, missing=missing)
