@@ -141,7 +141,10 @@ def test_ignored_columns_are_reported_with_a_reason() -> None:
     assert reasons["is_all_day"] == "read-only field, never sent"
     assert "did you mean 'title'" in reasons["tilte"]
     assert reasons["notes"] == "not an event field"
-    assert plan.payloads.iloc[0] == {"calendar": {"id": CAL}}
+    # Only the calendar selector is left: a PATCH that changes nothing is skipped, not sent.
+    assert plan.statuses.iloc[0] == "skipped"
+    assert plan.payloads.iloc[0] is None
+    assert "nothing to change" in plan.skip_reasons.iloc[0]
 
 
 def test_account_per_row_column() -> None:

@@ -5,7 +5,7 @@ column         dtype        meaning
 =============  ===========  ==========================================================
 status         string       ``updated``, ``failed``, ``invalid``, ``skipped``, ``cancelled``
 http_status    Int64        the final HTTP status; missing when nothing was answered
-error          string       one readable line; missing when there was no error
+error          string       one readable line; for a ``skipped`` row, why; else missing
 attempts       int64        requests sent for the row (retries included); 0 if none
 response       object       the parsed response body (the updated event, or the error body)
 =============  ===========  ==========================================================
@@ -39,7 +39,7 @@ class RowResult:
     http_status : int or None
         The final HTTP status, when the server answered.
     error : str or None
-        One readable line, when the row did not succeed.
+        One readable line, when the row did not succeed (for a ``skipped`` row: why).
     attempts : int
         Requests sent for the row, retries included.
     response : Any

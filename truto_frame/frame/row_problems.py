@@ -75,11 +75,35 @@ def conflict_problem(cs: ColumnSet, values: Sequence[Any], index: int) -> Proble
     path = cs.paths[index]
     assert path is not None
     other, common = _set_column(cs, values, path, index)
+    other_path = next((p for n, p in zip(cs.names, cs.paths, strict=True) if n == other), None)
+    whole = (
+        path[:common]
+        if other_path is not None
+        and common in (len(path), len(other_path))
+        and len(path) != len(other_path)
+        else None
+    )
+    if whole:
+        # One column holds the whole value (or NULL), the other a part: say which to empty.
+        name = format_path(whole)
+        nxt = _next_key(other_path, path, common)
+        parts = f"{name}[i].*" if isinstance(nxt, int) else f"{name}.*"
+        return (
+            str(cs.names[index]),
+            f"conflicts with column {other}: {name} is given both whole and in parts; "
+            f"empty the {parts} columns or the {name} cell",
+        )
     return (
         str(cs.names[index]),
         f"conflicts with column {other}: {format_path(path[: max(common, 1)])} is given "
         "twice, or both whole and in parts; keep one of them",
     )
+
+
+def _next_key(a: Path | None, b: Path, common: int) -> str | int | None:
+    # The key right after the shared prefix, in whichever path is longer.
+    longer = b if a is None or len(b) > len(a) else a
+    return longer[common] if common < len(longer) else None
 
 
 def unplaceable_problem(cs: ColumnSet, values: Sequence[Any], index: int, body: dict) -> Problem:

@@ -158,12 +158,23 @@ def check_update_rules(
         if field in {"start_time", "end_time"} and field in {p[0] for p in problems}:
             continue
         where = "" if rules is UNKNOWN_INTEGRATION else f" on {rules.name}"
-        problems.append((field, f"{field} is required on every update{where}"))
+        problems.append((field, f"{field} is required on every update{where}{_fill_hint(field)}"))
     if "calendar" in given and "calendar" in rules.required_fields:
         calendar = payload.get("calendar")
         if not isinstance(calendar, Mapping) or not calendar.get("id"):
-            problems.append(("calendar.id", "calendar.id is required on every update"))
+            problems.append(
+                ("calendar.id", f"calendar.id is required on every update{_fill_hint('calendar')}")
+            )
     return problems
+
+
+def _fill_hint(field: str) -> str:
+    # What to do about a missing required field: fill its column, or let a baseline supply it.
+    column = "calendar.id" if field == "calendar" else field
+    return (
+        f": fill a {column} column, or pass baseline= (--baseline FILE on the command line) "
+        "to copy it from the event as it is now"
+    )
 
 
 def unsupported_fields(fields: Iterable[str], rules: IntegrationRules) -> list[str]:

@@ -29,6 +29,8 @@ from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, pa
 from ..model.sentinels import MISSING
 from .baseline import BaselineKey, current_event
 from .headers import export_header_hint
+from .no_change import UNCHANGED_REASON, no_change_reason
+from .numeric_ids import numeric_id_columns, numeric_id_warning
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
 from .time_rules import check_times, prepare_times
 
@@ -180,6 +182,7 @@ class _RowsPlanned:
     unsupported: dict[str, set[str]]
     baselines: list[dict[str, Any] | None]
     warnings: list[list[tuple[str, str]]]
+    skip_reasons: list[str | None]
 
 
 def _plan_rows(
@@ -198,6 +201,7 @@ def _plan_rows(
     unsupported: dict[str, set[str]] = {}
     baselines: list[dict[str, Any] | None] = []  # each row's current event, by position
     warnings: list[list[tuple[str, str]]] = []  # what is sent but probably not meant, per row
+    skip_reasons: list[str | None] = []
     # Column names are parsed once for the whole frame, not once per cell.
     bodies, cell_problem_lists = unflatten_frame(df, body_columns)
     seen_ids: dict[tuple[str | None, str], int] = {}
@@ -252,8 +256,10 @@ def _plan_rows(
             # same local time compares equal to what was read.
             payload = prepare_times(payload, current)
         rules = _rules_for_account(accounts[i], integration)
-        skipped = False
-        if payload is not None and baseline_events is not None and event_id is not None:
+        skip_reason: str | None = None
+        if payload is not None and baseline_events is None:
+            skip_reason = no_change_reason(payload)
+        elif payload is not None and event_id is not None and accounts[i] is not None:
             from .baseline import diff_against_baseline
 
             if current is None:
@@ -266,7 +272,9 @@ def _plan_rows(
                 payload = None
             else:
                 payload = diff_against_baseline(payload, current, rules)
-                skipped = payload is None
+                skip_reason = UNCHANGED_REASON if payload is None else None
+        if skip_reason is not None:
+            payload = None
         if payload is not None:
             time_problems, time_warnings = check_times(payload, current)
             row_problems.extend(time_problems)
@@ -279,13 +287,16 @@ def _plan_rows(
         if row_problems:
             payloads.append(None)
             statuses.append("invalid")
-        elif skipped:
+            skip_reasons.append(None)
+        elif skip_reason is not None:
             payloads.append(None)
             statuses.append("skipped")
+            skip_reasons.append(skip_reason)
         else:
             payloads.append(payload)
             statuses.append("send")
-    return _RowsPlanned(payloads, statuses, unsupported, baselines, warnings)
+            skip_reasons.append(None)
+    return _RowsPlanned(payloads, statuses, unsupported, baselines, warnings, skip_reasons)
 
 
 def build_plan(
@@ -414,6 +425,9 @@ def build_plan(
             "event's time zone: sent as that instant, which is another wall-clock time there "
             "(see plan.row_warnings)"
         )
+    numeric_ids = numeric_id_warning(numeric_id_columns(df))
+    if numeric_ids is not None:
+        warnings.append(numeric_ids)
     for name, fields in sorted(unsupported.items()):
         warnings.append(f"{name} ignores these fields: {', '.join(sorted(fields))}")
     if send_notifications is not None and isinstance(integration, (str, Mapping)):
@@ -438,4 +452,5 @@ def build_plan(
         integrations=_integration_by_account(accounts, integration),
         baselines=planned.baselines if baseline_events is not None else None,
         row_warnings=planned.warnings,
+        skip_reasons=planned.skip_reasons,
     )

@@ -105,6 +105,8 @@ class EventUpdatePlan:
         Whether the plan was diffed against a ``baseline=``.
     baselines : pandas.Series
         Each row's event as it was in the baseline (``None`` where it had none).
+    skip_reasons : pandas.Series
+        Why each ``skipped`` row is not sent; the results' ``error`` column repeats it.
     """
 
     def __init__(
@@ -125,6 +127,7 @@ class EventUpdatePlan:
         integrations: Mapping[str, str] | None = None,
         baselines: Sequence[dict[str, Any] | None] | None = None,
         row_warnings: Sequence[Sequence[tuple[str, str]]] | None = None,
+        skip_reasons: Sequence[str | None] | None = None,
     ) -> None:
         self._index = index
         self._event_ids = event_ids
@@ -141,6 +144,9 @@ class EventUpdatePlan:
         self.integrations = dict(integrations or {})
         # Each row's current event, by position (not by id: two accounts may share an id).
         self._baselines = list(baselines) if baselines is not None else None
+        self._skip_reasons = (
+            list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
+        )
         self.results: pd.DataFrame | None = None
         self._row_warnings = [list(w) for w in row_warnings] if row_warnings is not None else None
 
@@ -159,6 +165,11 @@ class EventUpdatePlan:
         """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
         values = self._baselines if self._baselines is not None else [None] * len(self._index)
         return pd.Series(values, index=self._index, dtype=object, name="baseline")
+
+    @property
+    def skip_reasons(self) -> pd.Series:
+        """Why each ``skipped`` row is not sent (``None`` for the other rows)."""
+        return pd.Series(self._skip_reasons, index=self._index, dtype=object, name="skip_reason")
 
     @property
     def payloads(self) -> pd.Series:
@@ -483,12 +494,15 @@ class EventUpdatePlan:
 
     def _row_results_before_sending(self) -> list[RowResult | None]:
         out: list[RowResult | None] = []
-        for status, problems in zip(self._statuses, self._row_problems, strict=True):
+        for status, problems, reason in zip(
+            self._statuses, self._row_problems, self._skip_reasons, strict=True
+        ):
             if status == "invalid":
                 message = "; ".join(f"{col}: {msg}" for col, msg in problems)
                 out.append(RowResult(status="invalid", error=message))
             elif status == "skipped":
-                out.append(RowResult(status="skipped", error=None))
+                # The reason rides in `error`: the results' one message column.
+                out.append(RowResult(status="skipped", error=reason))
             else:
                 out.append(None)
         return out

@@ -1,0 +1,130 @@
+"""Every row writes what the user meant, or is stopped with a reason before anything is sent.
+
+Over the sandbox in process (``httpx.ASGITransport``): rows that change nothing, messages that
+say what to do.
+"""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+from truto_frame.sandbox import (
+    DEFAULT_TOKEN,
+    GOOGLECALENDAR_ACCOUNT_ID,
+    OUTLOOK_ACCOUNT_ID,
+    SandboxConfig,
+    create_app,
+)
+
+BASE = "http://sandbox.test"
+
+
+@pytest.fixture
+def app():  # type: ignore[no-untyped-def]
+    return create_app(SandboxConfig(seed=11))
+
+
+def _patches(app) -> list:  # type: ignore[no-untyped-def]
+    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+
+
+def _apply(plan, app) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return plan.apply(transport=httpx.ASGITransport(app=app), progress=False)
+
+
+def test_a_row_with_only_its_calendar_is_skipped_with_a_reason_and_sends_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    sandbox = app.state.sandbox
+    ids = sandbox.event_ids(OUTLOOK_ACCOUNT_ID)[:2]
+    calendars = [sandbox.get_event(OUTLOOK_ACCOUNT_ID, i)["calendar"]["id"] for i in ids]
+    before = sandbox.get_event(OUTLOOK_ACCOUNT_ID, ids[0])
+    # "N/A" read by pd.read_csv becomes NaN: the title the user meant to send is gone.
+    df = pd.DataFrame({"id": ids, "calendar.id": calendars, "title": [np.nan, "Renamed"]})
+    plan = df.truto.update_events(
+        integrated_account_id=OUTLOOK_ACCOUNT_ID, token=DEFAULT_TOKEN, base_url=BASE
+    )
+    assert plan.statuses.tolist() == ["skipped", "send"]
+    assert "nothing to change" in plan.skip_reasons.iloc[0]
+    assert "calendar" in plan.skip_reasons.iloc[0]
+    results = _apply(plan, app)
+    assert results["status"].tolist() == ["skipped", "updated"]
+    assert "nothing to change" in results["error"].iloc[0]
+    assert [r.event_id for r in _patches(app)] == [ids[1]]  # zero requests for the no-op row
+    assert sandbox.get_event(OUTLOOK_ACCOUNT_ID, ids[0]) == before
+
+
+def test_a_calendar_only_row_on_google_is_skipped_not_invalid(app) -> None:  # type: ignore[no-untyped-def]
+    sandbox = app.state.sandbox
+    event_id = sandbox.event_ids(GOOGLECALENDAR_ACCOUNT_ID)[0]
+    calendar = sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id)["calendar"]["id"]
+    df = pd.DataFrame({"id": [event_id], "calendar.id": [calendar], "title": [None]})
+    plan = df.truto.update_events(
+        integrated_account_id=GOOGLECALENDAR_ACCOUNT_ID,
+        integration="googlecalendar",
+        token=DEFAULT_TOKEN,
+        base_url=BASE,
+    )
+    # Not "start_time is required": there is nothing to send in the first place.
+    assert plan.statuses.tolist() == ["skipped"]
+    assert _apply(plan, app)["status"].tolist() == ["skipped"]
+    assert _patches(app) == []
+
+
+def test_a_row_without_account_gets_one_message_not_a_false_baseline_one() -> None:
+    baseline = pd.DataFrame(
+        {"id": ["e1"], "integrated_account_id": ["acc-1"], "calendar.id": ["c"], "title": ["A"]}
+    )
+    edited = baseline.assign(integrated_account_id=[None], title=["B"])
+    plan = edited.truto.update_events(baseline=baseline)
+    messages = plan.problems["message"].tolist()
+    assert len(messages) == 1
+    assert "no integrated account" in messages[0]
+    assert not any("not in the baseline" in m for m in messages)
+
+
+def test_a_whole_attendees_list_next_to_its_part_columns_says_what_to_empty() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["e1"],
+            "calendar.id": ["c"],
+            "attendees": [[{"person": {"emails": [{"email": "new@example.com"}]}}]],
+            "attendees[0].person.emails[0].email": ["old@example.com"],
+        }
+    )
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    [(column, message)] = plan.problems[["column", "message"]].itertuples(index=False)
+    assert column == "attendees[0].person.emails[0].email"
+    assert "empty the attendees[i].* columns or the attendees cell" in message
+
+
+def test_a_title_only_csv_without_calendar_suggests_the_column_or_a_baseline() -> None:
+    df = pd.DataFrame({"id": ["e1"], "title": ["Renamed"]})
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    [(column, message)] = plan.problems[["column", "message"]].itertuples(index=False)
+    assert column == "calendar"
+    assert "calendar.id column" in message
+    assert "baseline=" in message and "--baseline" in message
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series([123, 456]),  # pd.read_csv made "00123" an int64
+        pd.Series([123.0, np.nan]),  # ... or a float64, with a gap
+        pd.Series([123, "abc"], dtype=object),  # a spreadsheet's mixed column
+    ],
+)
+def test_ids_that_pandas_made_numbers_are_warned_about(ids: pd.Series) -> None:
+    df = pd.DataFrame({"id": ids, "calendar.id": ["c", "c"], "title": ["A", "B"]})
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    [warning] = [w for w in plan.warnings if "numbers" in w]
+    assert "id" in warning
+    assert "truto_frame.read_csv" in warning and "dtype=str" in warning
+
+
+def test_text_ids_give_no_numeric_warning() -> None:
+    df = pd.DataFrame({"id": ["00123", "456"], "calendar.id": ["c", "c"], "title": ["A", "B"]})
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    assert not any("numbers" in w for w in plan.warnings)
