@@ -259,7 +259,12 @@ def _plan_rows(
         skip_reason: str | None = None
         if payload is not None and baseline_events is None:
             skip_reason = no_change_reason(payload)
-        elif payload is not None and event_id is not None and accounts[i] is not None:
+        elif (
+            payload is not None
+            and baseline_events is not None
+            and event_id is not None
+            and accounts[i] is not None  # a row without account already says so
+        ):
             from .baseline import diff_against_baseline
 
             if current is None:

@@ -55,11 +55,7 @@ def numeric_id_columns(df: pd.DataFrame) -> list[str]:
         ``id``, ``integrated_account_id`` and every ``...id`` column whose values are numbers,
         in frame order.
     """
-    return [
-        str(name)
-        for name in df.columns
-        if _is_id_column(name) and _holds_numbers(df[name])  # type: ignore[arg-type]
-    ]
+    return [str(name) for name in df.columns if _is_id_column(name) and _holds_numbers(df[name])]
 
 
 def numeric_id_warning(columns: Iterable[str]) -> str | None:
