@@ -151,9 +151,10 @@ def test_field_changes_lists_leaves_before_and_after() -> None:
     )
     assert body is not None
     changes = field_changes(body, CURRENT)
-    assert [tuple(c) for c in changes] == [
-        ("title", "Onboarding", "Kick-off"),
-        ("location.address.city", "Berlin", "Paris"),
+    # FieldChange also carries the event's zone, for time fields only (issue 8).
+    assert [(c.column, c.before, c.after, c.zone) for c in changes] == [
+        ("title", "Onboarding", "Kick-off", None),
+        ("location.address.city", "Berlin", "Paris", None),
     ]
 
 
@@ -161,12 +162,12 @@ def test_field_changes_show_a_cleared_object_and_a_list() -> None:
     changes = field_changes({"location": None, "recurrence": ["RRULE:FREQ=DAILY"]}, CURRENT)
     assert changes[0].column == "location"
     assert changes[0].after is None
-    assert changes[1] == ("recurrence", None, ["RRULE:FREQ=DAILY"])
+    assert changes[1][:3] == ("recurrence", None, ["RRULE:FREQ=DAILY"])
 
 
 def test_field_changes_without_baseline_list_every_leaf() -> None:
     changes = field_changes({"title": "x", "location": {"name": "R"}}, None)
-    assert [tuple(c) for c in changes] == [("title", None, "x"), ("location.name", None, "R")]
+    assert [tuple(c)[:3] for c in changes] == [("title", None, "x"), ("location.name", None, "R")]
 
 
 def test_baseline_lookup_rebuilds_events_from_a_flat_frame() -> None:
