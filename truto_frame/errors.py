@@ -9,19 +9,30 @@
         ├── APIStatusError                     the server answered with a 4xx/5xx status
         └── APIConnectionError                 no answer: dropped connection, timeout
 
+    KeyboardInterrupt
+    └── ApplyInterrupted                       Ctrl-C stopped ``apply()``; ``plan.results``
+                                               holds every row (``cancelled`` for the rest)
+
 A bad *row* never raises: it gets a per-row problem in the plan, or a ``failed`` row in the
 results. These exceptions are for mistakes that make the whole call meaningless, and for the
 lower-level :class:`~truto_frame.api.client.TrutoClient`. No message ever contains the API token.
+
+:class:`ApplyInterrupted` is not under the root on purpose: it is a ``KeyboardInterrupt``, so a
+script stops where Ctrl-C stopped it (an ``except Exception`` does not swallow it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIStatusError",
+    "ApplyInterrupted",
     "ConfigurationError",
     "InputError",
     "TrutoFrameError",
@@ -63,3 +74,23 @@ class APIStatusError(APIError):
 
 class APIConnectionError(APIError):
     """The request got no HTTP answer (connection dropped, refused or timed out)."""
+
+
+class ApplyInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a kernel interrupt) stopped ``apply()``; every row has its result.
+
+    Raised once the requests on the wire have settled and the journal holds what landed. It is a
+    ``KeyboardInterrupt``: the script stops, as Python programs do on Ctrl-C.
+
+    Parameters
+    ----------
+    message : str
+        What happened and how to resume (``plan.retry_failed()`` or the journal).
+    results : pandas.DataFrame
+        The complete results frame, also in ``plan.results``: one row per input row, rows
+        never sent ``cancelled``.
+    """
+
+    def __init__(self, message: str, results: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.results = results

@@ -18,7 +18,9 @@ import pandas as pd
 from ..api.auth import Secret
 from ..api.options import RequestOptions
 from ..engine.results import RowResult, results_frame
-from ..errors import InputError
+from ..errors import ApplyInterrupted, InputError
+from .interruption import RunStopped, interrupted_message
+from .listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
@@ -100,7 +102,8 @@ class EventUpdatePlan:
     options : RequestOptions
         Query options sent with every request.
     results : pandas.DataFrame or None
-        The results of the last :meth:`apply`, or ``None`` before.
+        The results of the last :meth:`apply` (complete also after Ctrl-C), or ``None``
+        before; :meth:`on_applied` callbacks run each time it is set.
     has_baseline : bool
         Whether the plan was diffed against a ``baseline=``.
     baselines : pandas.Series
@@ -147,8 +150,39 @@ class EventUpdatePlan:
         self._skip_reasons = (
             list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
         )
-        self.results: pd.DataFrame | None = None
         self._row_warnings = [list(w) for w in row_warnings] if row_warnings is not None else None
+        self._listeners = Listeners()
+        self._last_results: pd.DataFrame | None = None
+        self._applying = False
+
+    @property
+    def results(self) -> pd.DataFrame | None:
+        """The results of the last apply or retry, or ``None`` before the first."""
+        return self._last_results
+
+    @results.setter
+    def results(self, value: pd.DataFrame | None) -> None:
+        self._last_results = value
+        if value is not None:
+            self._listeners.notify(value)
+
+    def on_applied(self, callback: Callable[[pd.DataFrame], None]) -> Callable[[], None]:
+        """Call ``callback(results)`` each time results land (apply, retry, interrupted run).
+
+        The preview widget uses it to follow a plan applied in code. The callback may run in
+        the engine's worker thread; keep it quick. A bound method is held weakly.
+
+        Parameters
+        ----------
+        callback : callable
+            Called with the new :attr:`results` frame. An exception it raises is logged.
+
+        Returns
+        -------
+        callable
+            Call it to unregister the callback.
+        """
+        return self._listeners.add(callback)
 
     @property
     def _token_value(self) -> str | None:
@@ -304,6 +338,8 @@ class EventUpdatePlan:
         ------
         InputError
             If the plan has not been applied.
+        ApplyInterrupted
+            On Ctrl-C, as :meth:`apply`; :attr:`results` then holds the merged frame.
 
         Examples
         --------
@@ -315,15 +351,21 @@ class EventUpdatePlan:
         sub, positions = failed_rows_plan(self)  # raises InputError before an apply
         assert self.results is not None
         if positions:
-            retried = sub.apply(
-                progress=progress,
-                journal=journal,
-                transport=transport,
-                limits=limits,
-                retry=retry,
-                timeout=timeout,
-                on_result=on_result,
-            )
+            try:
+                retried = sub.apply(
+                    progress=progress,
+                    journal=journal,
+                    transport=transport,
+                    limits=limits,
+                    retry=retry,
+                    timeout=timeout,
+                    on_result=on_result,
+                )
+            except ApplyInterrupted as stop:
+                # Keep what the retry landed in the whole frame, then stop like apply() does.
+                self.results = merge_retry_results(self.results, positions, stop.results)
+                message = interrupted_message(self.results, journal)
+                raise ApplyInterrupted(message, self.results) from None
             self.results = merge_retry_results(self.results, positions, retried)
         return self.results
 
@@ -395,6 +437,12 @@ class EventUpdatePlan:
         Safe to call in a Jupyter cell (a running event loop): the requests run on a private
         loop in a worker thread. One bad row never raises; it lands in its row of the results.
 
+        Ctrl-C (or the notebook's interrupt) stops the run the way Python programs stop: no new
+        request starts, the requests on the wire settle, the journal records them, and
+        :class:`~truto_frame.errors.ApplyInterrupted` (a ``KeyboardInterrupt``) is raised with
+        :attr:`results` complete, rows never sent ``cancelled``. Send the rest with
+        :meth:`retry_failed` (or run again with the same ``journal``).
+
         Parameters
         ----------
         progress : bool, optional
@@ -431,9 +479,11 @@ class EventUpdatePlan:
         Raises
         ------
         InputError
-            If the plan was already applied and ``again`` is not set.
+            If the plan was already applied and ``again`` is not set, or is being applied.
         ConfigurationError
             If there is no API token.
+        ApplyInterrupted
+            On Ctrl-C, once every row has its result (see above).
 
         Examples
         --------
@@ -442,18 +492,25 @@ class EventUpdatePlan:
         """
         from ..engine.runner import run_sync
 
-        return run_sync(
-            self.apply_async(
-                progress=progress,
-                journal=journal,
-                transport=transport,
-                limits=limits,
-                retry=retry,
-                timeout=timeout,
-                on_result=on_result,
-                again=again,
+        before = self.results
+        try:
+            return run_sync(
+                self.apply_async(
+                    progress=progress,
+                    journal=journal,
+                    transport=transport,
+                    limits=limits,
+                    retry=retry,
+                    timeout=timeout,
+                    on_result=on_result,
+                    again=again,
+                )
             )
-        )
+        except KeyboardInterrupt:
+            results = self.results
+            if results is None or results is before:  # stopped before any result landed
+                raise
+            raise ApplyInterrupted(interrupted_message(results, journal), results) from None
 
     async def apply_async(
         self,
@@ -467,9 +524,15 @@ class EventUpdatePlan:
         on_result: Callable[[Hashable, RowResult], None] | None = None,
         again: bool = False,
     ) -> pd.DataFrame:
-        """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``."""
+        """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``.
+
+        A cancellation of the awaiting task stops the run gracefully (requests on the wire
+        settle) and then propagates as ``asyncio.CancelledError``, with :attr:`results` kept.
+        """
         from .sending import send_plan
 
+        if self._applying:
+            raise InputError("this plan is being applied right now: wait for that run to end")
         if self.results is not None and not again:
             done = self.results["status"].value_counts()
             tally = ", ".join(f"{n} {status}" for status, n in done.items())
@@ -479,16 +542,23 @@ class EventUpdatePlan:
                 "apply(again=True) to send them all again."
             )
 
-        results = await send_plan(
-            self,
-            progress=progress,
-            journal=journal,
-            transport=transport,
-            limits=limits,
-            retry=retry,
-            timeout=timeout,
-            on_result=on_result,
-        )
+        self._applying = True
+        try:
+            results = await send_plan(
+                self,
+                progress=progress,
+                journal=journal,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+                on_result=on_result,
+            )
+        except RunStopped as stop:
+            self.results = stop.results  # every row; the cancellation goes on
+            raise
+        finally:
+            self._applying = False
         self.results = results
         return results
 

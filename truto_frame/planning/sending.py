@@ -6,6 +6,7 @@ This module is the seam between :mod:`truto_frame.planning.plan` (what to send) 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from ..api.client import CallResult, TrutoClient
 from ..engine.results import RowResult
 from ..engine.runner import Job, run_jobs
 from ..errors import ConfigurationError
+from .interruption import RunStopped
 
 if TYPE_CHECKING:
     import httpx
@@ -119,6 +121,7 @@ async def send_plan(
             )
         )
 
+    interrupted = False
     if jobs:
         owned = client is None
         if client is None:
@@ -143,8 +146,8 @@ async def send_plan(
             if on_result is not None:
                 on_result(labels[int(job.key)], _row_result(result))  # type: ignore[call-overload]
 
-        try:
-            outcome = await run_jobs(
+        run = asyncio.ensure_future(
+            run_jobs(
                 client,
                 jobs,
                 plan.options,
@@ -152,6 +155,9 @@ async def send_plan(
                 on_result=landed,
                 progress=progress,
             )
+        )
+        try:
+            outcome, interrupted = await _settle(run)
         finally:
             if owned:
                 await client.aclose()
@@ -164,4 +170,27 @@ async def send_plan(
                 else RowResult(status="cancelled", error="not sent: the run was interrupted")
             )
     final = [r if r is not None else RowResult(status="cancelled") for r in rows]
-    return plan._results(final)
+    frame = plan._results(final)
+    if interrupted:
+        raise RunStopped(frame)
+    return frame
+
+
+async def _settle(
+    run: asyncio.Future[dict[Hashable, CallResult]],
+) -> tuple[dict[Hashable, CallResult], bool]:
+    """Wait for the run; pass each cancellation on to it and say whether there was one.
+
+    :func:`run_jobs` absorbs a cancellation (it stops gracefully and returns every result); the
+    shield keeps that, and the flag lets the caller raise the cancellation once the results are
+    kept. A second cancellation abandons the requests on the wire, as in :func:`run_jobs`.
+    """
+    interrupted = False
+    while True:
+        try:
+            return await asyncio.shield(run), interrupted
+        except asyncio.CancelledError:
+            if run.done():  # the run itself ended cancelled: nothing to keep
+                raise
+            interrupted = True
+            run.cancel()

@@ -11,6 +11,10 @@ Apply never blocks the kernel: inside a running event loop (Jupyter, Voila) the 
 that loop, so widget messages keep flowing and progress updates live; without one (a script, a
 test) it runs on a private loop in a worker thread. While it runs, Cancel becomes **Stop**: no
 new request starts, requests on the wire finish, and rows never sent end ``cancelled``.
+
+The preview follows its plan: it listens to
+:meth:`~truto_frame.planning.plan.EventUpdatePlan.on_applied`, so a plan applied in code (or
+stopped there by Ctrl-C) shows its results here too and Apply is disabled for good.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..planning.interruption import RunStopped
 from ..planning.undo import RETRYABLE, failed_rows_plan, merge_retry_results
 from .summary import plan_summary, summary_html
 from .tables import (
@@ -185,6 +190,8 @@ class PlanPreview:
         if plan.results is not None:  # previewing a plan that was already applied
             self.cancel_button.disabled = True
             self._show_results()
+        # Results landing by any road (this widget, plan.apply() in a cell) are shown here.
+        self._stop_listening = plan.on_applied(self._on_applied)
 
     # -- actions -------------------------------------------------------------------------
     def apply(self) -> None:
@@ -289,9 +296,15 @@ class PlanPreview:
             self._draw_progress(total)
 
         try:
-            results = await plan.apply_async(
-                progress=False, journal=self._journal, transport=self._transport, on_result=landed
-            )
+            try:
+                results = await plan.apply_async(
+                    progress=False,
+                    journal=self._journal,
+                    transport=self._transport,
+                    on_result=landed,
+                )
+            except RunStopped as stop:  # Stop: the rows that landed are kept, the rest cancelled
+                results = stop.results
             if positions is not None and self.plan.results is not None:
                 self.plan.results = merge_retry_results(self.plan.results, positions, results)
             self._draw_progress(total, force=True)
@@ -310,6 +323,12 @@ class PlanPreview:
             self.cancel_button.description = "Cancel"
             self.cancel_button.disabled = self.plan.results is not None
             self._done.set()
+
+    def _on_applied(self, _results: Any) -> None:
+        # The plan's results changed (here, or plan.apply() / retry_failed() in code).
+        self._show_results()
+        if self._done.is_set():  # not our own run: nothing left to cancel or stop
+            self.cancel_button.disabled = True
 
     def _draw_progress(self, total: int, *, force: bool = False) -> None:
         # A result can land every millisecond; redraw at most ten times a second.
