@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..api.call import CallResult
+    from ..api.client import TrutoClient
 
 __all__ = ["Job"]
 
@@ -27,6 +31,11 @@ class Job:
         ``Idempotency-Key``, kept across the job's retries; when omitted the client makes one
         from the id, the payload and a fresh nonce
         (:func:`~truto_frame.api.call.idempotency_key_for`).
+    prepare : callable, optional
+        Awaited as ``prepare(client, job)`` in the job's worker just before the PATCH (e.g.
+        re-read the event and merge): returns the job to send (its payload may differ) or a
+        :class:`~truto_frame.api.call.CallResult` that lands instead, unsent. The result is
+        reported against this job, so a journal matches it by the planned payload.
     """
 
     key: Hashable
@@ -34,3 +43,4 @@ class Job:
     integrated_account_id: str
     payload: Mapping[str, Any]
     idempotency_key: str | None = None
+    prepare: Callable[[TrutoClient, Job], Awaitable[Job | CallResult]] | None = None

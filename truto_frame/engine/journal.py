@@ -12,8 +12,9 @@ lands (a crash loses at most the line being written, which is skipped on reading
 (sha256 of the id and the canonical JSON; unlike the ``Idempotency-Key`` it carries no run
 nonce, so a run in another process recognises it). ``key`` is the job key when it is a JSON
 string or integer, else its ``repr``; resuming never relies on it. ``outcome`` is ``ok``,
-``failed``, ``account_blocked`` or ``cancelled``. ``response`` (the parsed body) is written
-only with ``Journal(path, responses=True)``; the API token is never written.
+``failed``, ``account_blocked``, ``cancelled`` or ``conflict`` (re-read before writing, not
+sent). ``response`` (the parsed body) is written only with ``Journal(path, responses=True)``;
+the API token is never written.
 
 On a re-run, :meth:`Journal.succeeded` gives the rows that already succeeded, keyed by
 ``(integrated_account_id, event_id, payload_hash)``: a row is skipped only when the same event

@@ -3,12 +3,21 @@
 =============  ===========  ==========================================================
 column         dtype        meaning
 =============  ===========  ==========================================================
-status         string       ``updated``, ``failed``, ``invalid``, ``skipped``, ``cancelled``
+status         string       ``updated``, ``failed``, ``invalid``, ``skipped``, ``cancelled``,
+                            ``conflict``
 http_status    Int64        the final HTTP status; missing when nothing was answered
 error          string       one readable line; for a ``skipped`` row, why; else missing
-attempts       int64        requests sent for the row (retries included); 0 if none
+attempts       int64        PATCHes sent for the row (retries included); 0 if none; for a
+                            row whose re-read before writing failed, the GETs sent
 response       object       the parsed response body (the updated event, or the error body)
+merged         string       what was kept of changes made since the plan's snapshot, when
+                            the row was re-read and merged before writing; else missing
 =============  ===========  ==========================================================
+
+``conflict``: the row was re-read before writing, and a field it changes was also changed by
+someone else since the snapshot the plan was built on, to another value. It was not sent;
+``error`` names each field with both values and ``response`` holds the event as it is now
+(see ``docs/concurrent-edits.md``).
 """
 
 from __future__ import annotations
@@ -21,10 +30,17 @@ import pandas as pd
 
 __all__ = ["RESULT_COLUMNS", "STATUSES", "RowResult", "results_frame"]
 
-RESULT_COLUMNS: tuple[str, ...] = ("status", "http_status", "error", "attempts", "response")
+RESULT_COLUMNS: tuple[str, ...] = (
+    "status",
+    "http_status",
+    "error",
+    "attempts",
+    "response",
+    "merged",
+)
 """The columns of every results frame, in order."""
 
-STATUSES: tuple[str, ...] = ("updated", "failed", "invalid", "skipped", "cancelled")
+STATUSES: tuple[str, ...] = ("updated", "failed", "invalid", "skipped", "cancelled", "conflict")
 """Every value the ``status`` column can take."""
 
 
@@ -44,6 +60,8 @@ class RowResult:
         Requests sent for the row, retries included.
     response : Any
         The parsed response body.
+    merged : str or None
+        What was kept of changes made since the snapshot (a row re-read before writing).
     """
 
     status: str
@@ -51,6 +69,7 @@ class RowResult:
     error: str | None = None
     attempts: int = 0
     response: Any = None
+    merged: str | None = None
 
 
 def results_frame(index: pd.Index, rows: Sequence[RowResult]) -> pd.DataFrame:
@@ -86,6 +105,7 @@ def results_frame(index: pd.Index, rows: Sequence[RowResult]) -> pd.DataFrame:
             "error": pd.array([r.error for r in rows], dtype="string"),
             "attempts": pd.array([r.attempts for r in rows], dtype="int64"),
             "response": responses.array,
+            "merged": pd.array([r.merged for r in rows], dtype="string"),
         },
         index=index,
     )

@@ -287,15 +287,19 @@ async def run_jobs(
                     raise _Tripped(halted)  # retrying cannot succeed any more
 
             try:
-                result = await client.update_event(
-                    job.event_id,
-                    job.integrated_account_id,
-                    job.payload,
-                    options,
-                    job.idempotency_key,
-                    on_retry=on_retry,
-                    on_send=on_send,
-                )
+                prepared = job if job.prepare is None else await job.prepare(client, job)
+                if isinstance(prepared, CallResult):
+                    result = prepared  # decided before writing (e.g. a conflict): not sent
+                else:
+                    result = await client.update_event(
+                        prepared.event_id,
+                        prepared.integrated_account_id,
+                        prepared.payload,
+                        options,
+                        prepared.idempotency_key,
+                        on_retry=on_retry,
+                        on_send=on_send,
+                    )
             except asyncio.CancelledError:
                 if state.tripped is None or stopping:
                     land(job, _interrupted(state))

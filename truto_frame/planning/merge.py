@@ -20,7 +20,7 @@ rows that carry re-sent values are re-read just before writing
   ``recurrence`` and ``remote_data`` merge as wholes;
 * ``calendar`` is the event's address, not a stored value: it is sent as planned.
 
-Everything here is pure and table-tested (``tests/test_merge.py``).
+Pure functions, table-tested in ``tests/test_merge.py``.
 """
 
 from __future__ import annotations
@@ -113,9 +113,6 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --------------------------------------------------------------------------- which rows
-
-
 def _shaped(event: Mapping[str, Any] | None, name: str) -> Any:
     return request_shape(name, event.get(name)) if event is not None else None
 
@@ -166,13 +163,13 @@ def needs_reread(payload: Mapping[str, Any] | None, base: Mapping[str, Any] | No
             continue
         if name not in edited:
             return True  # re-sent from the snapshot
-        if name not in ("remote_data",) and isinstance(value, (list, Mapping)):
+        if name != "remote_data" and isinstance(value, (list, Mapping)):
             return True  # a list or object rebuilt from the snapshot's
     return False
 
 
 def unchanged_since(base: Mapping[str, Any] | None, theirs: Mapping[str, Any]) -> bool | None:
-    """Compare the ``updated_at`` (else ``etag``) of the snapshot and the current event.
+    """Compare the ``updated_at`` (else the etag) of the snapshot and the current event.
 
     Returns
     -------
@@ -296,10 +293,8 @@ class _Merger:
 
 
 def attendee_key(item: Any) -> str:
-    """What identifies an attendee across versions of a list: the first email, lower-cased.
-
-    Falls back to ``person.id``, then ``person.name``, then the item's JSON.
-    """
+    """What identifies an attendee across versions of a list: the first email, lower-cased
+    (else ``person.id``, else ``person.name``, else the item's repr)."""
     person = item.get("person") if isinstance(item, Mapping) else None
     if isinstance(person, Mapping):
         emails = person.get("emails")

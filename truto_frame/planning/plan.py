@@ -110,6 +110,9 @@ class EventUpdatePlan:
         Each row's event as it was in the baseline (``None`` where it had none).
     skip_reasons : pandas.Series
         Why each ``skipped`` row is not sent; the results' ``error`` column repeats it.
+    rereads : pandas.Series
+        Whether each row's event is read again just before writing (see
+        ``docs/concurrent-edits.md``).
     """
 
     def __init__(
@@ -154,6 +157,8 @@ class EventUpdatePlan:
         self._listeners = Listeners()
         self._last_results: pd.DataFrame | None = None
         self._applying = False
+        # Conflicts the last run's re-reads found, by row position (see reread.py).
+        self._conflicts: dict[int, tuple[Any, ...]] = {}
 
     @property
     def results(self) -> pd.DataFrame | None:
@@ -204,6 +209,37 @@ class EventUpdatePlan:
     def skip_reasons(self) -> pd.Series:
         """Why each ``skipped`` row is not sent (``None`` for the other rows)."""
         return pd.Series(self._skip_reasons, index=self._index, dtype=object, name="skip_reason")
+
+    @property
+    def rereads(self) -> pd.Series:
+        """Whether each row's event is read again just before writing, to merge others' changes.
+
+        True for a row to send whose body re-sends values from the baseline (times Google
+        requires, the untouched parts of an object, the other items of a list).
+        """
+        from .merge import needs_reread
+
+        bases = self._baselines if self._baselines is not None else [None] * len(self._index)
+        values = [
+            status == "send" and needs_reread(payload, base)
+            for status, payload, base in zip(self._statuses, self._payloads, bases, strict=True)
+        ]
+        return pd.Series(values, index=self._index, dtype=bool, name="reread")
+
+    def conflicts(self) -> pd.DataFrame:
+        """The fields that changed on both sides, found by the last :meth:`apply`'s re-reads.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One line per conflicting field: ``row`` (input index label), ``id``, ``field``,
+            ``base`` (the baseline's value), ``mine`` (the plan's), ``theirs`` (the event's
+            value just before writing). Rows sent anyway with ``on_conflict="overwrite"`` are
+            listed too. Empty before an apply.
+        """
+        from .reread import conflicts_frame
+
+        return conflicts_frame(self._index, self._event_ids, self._conflicts)
 
     @property
     def payloads(self) -> pd.Series:
@@ -323,10 +359,12 @@ class EventUpdatePlan:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         on_result: Callable[[Hashable, RowResult], None] | None = None,
+        on_conflict: str = "skip",
     ) -> pd.DataFrame:
-        """Send again the rows that failed or were cancelled, and update :attr:`results`.
+        """Send again the rows that failed, were cancelled or conflicted; update :attr:`results`.
 
-        Takes the options of :meth:`apply`. Rows that succeeded are not sent again.
+        Takes the options of :meth:`apply`. Rows that succeeded are not sent again; a
+        ``conflict`` row is read and merged again (``on_conflict="overwrite"`` forces it).
 
         Returns
         -------
@@ -360,12 +398,16 @@ class EventUpdatePlan:
                     retry=retry,
                     timeout=timeout,
                     on_result=on_result,
+                    on_conflict=on_conflict,
                 )
             except ApplyInterrupted as stop:
                 # Keep what the retry landed in the whole frame, then stop like apply() does.
                 self.results = merge_retry_results(self.results, positions, stop.results)
                 message = interrupted_message(self.results, journal)
                 raise ApplyInterrupted(message, self.results) from None
+            found = {positions[i]: found for i, found in sub._conflicts.items()}
+            kept = {p: c for p, c in self._conflicts.items() if p not in set(positions)}
+            self._conflicts = {**kept, **found}
             self.results = merge_retry_results(self.results, positions, retried)
         return self.results
 
@@ -431,6 +473,7 @@ class EventUpdatePlan:
         timeout: float = 30.0,
         on_result: Callable[[Hashable, RowResult], None] | None = None,
         again: bool = False,
+        on_conflict: str = "skip",
     ) -> pd.DataFrame:
         """Send every valid row's PATCH, in parallel, and return the results frame.
 
@@ -470,6 +513,11 @@ class EventUpdatePlan:
             second ``apply()`` (a notebook cell run twice) raises instead of sending, and
             possibly emailing, every row a second time; :meth:`retry_failed` sends only the
             rows that did not succeed.
+        on_conflict : {"skip", "overwrite"}, default "skip"
+            For rows re-read before writing (:attr:`rereads`): a field that the plan changes
+            and someone else changed too since the baseline leaves the row unsent, with status
+            ``conflict`` (``skip``; see :meth:`conflicts`), or sends the plan's value anyway
+            (``overwrite``). Fields only others changed are kept either way.
 
         Returns
         -------
@@ -504,6 +552,7 @@ class EventUpdatePlan:
                     timeout=timeout,
                     on_result=on_result,
                     again=again,
+                    on_conflict=on_conflict,
                 )
             )
         except KeyboardInterrupt:
@@ -523,14 +572,17 @@ class EventUpdatePlan:
         timeout: float = 30.0,
         on_result: Callable[[Hashable, RowResult], None] | None = None,
         again: bool = False,
+        on_conflict: str = "skip",
     ) -> pd.DataFrame:
         """Like :meth:`apply`, for async callers: ``results = await plan.apply_async()``.
 
         A cancellation of the awaiting task stops the run gracefully (requests on the wire
         settle) and then propagates as ``asyncio.CancelledError``, with :attr:`results` kept.
         """
+        from .reread import RereadLog, check_on_conflict
         from .sending import send_plan
 
+        check_on_conflict(on_conflict)
         if self._applying:
             raise InputError("this plan is being applied right now: wait for that run to end")
         if self.results is not None and not again:
@@ -543,6 +595,7 @@ class EventUpdatePlan:
             )
 
         self._applying = True
+        log = RereadLog()
         try:
             results = await send_plan(
                 self,
@@ -553,12 +606,16 @@ class EventUpdatePlan:
                 retry=retry,
                 timeout=timeout,
                 on_result=on_result,
+                on_conflict=on_conflict,
+                reread_log=log,
             )
         except RunStopped as stop:
+            self._conflicts = dict(log.conflicts)
             self.results = stop.results  # every row; the cancellation goes on
             raise
         finally:
             self._applying = False
+        self._conflicts = dict(log.conflicts)
         self.results = results
         return results
 

@@ -7,8 +7,8 @@ This module is the seam between :mod:`truto_frame.planning.plan` (what to send) 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +18,8 @@ from ..engine.results import RowResult
 from ..engine.runner import Job, run_jobs
 from ..errors import ConfigurationError
 from .interruption import RunStopped
+from .merge import needs_reread
+from .reread import RereadLog, reread_step
 
 if TYPE_CHECKING:
     import httpx
@@ -30,15 +32,34 @@ if TYPE_CHECKING:
 __all__ = ["send_plan"]
 
 
-def _row_result(result: CallResult) -> RowResult:
-    # A job the runner never sent (the run was stopped) is "cancelled", not "failed".
-    status = "updated" if result.ok else "cancelled" if result.outcome == "cancelled" else "failed"
+def _reread(
+    position: int,
+    payload: Mapping[str, Any],
+    baselines: Sequence[Mapping[str, Any] | None] | None,
+    nonce: str,
+    log: RereadLog,
+    on_conflict: str,
+) -> Any:
+    # The read-before-write step of a row that re-sends values from its snapshot; None else.
+    base = baselines[position] if baselines is not None else None
+    if base is None or not needs_reread(payload, base):
+        return None
+    return reread_step(position, base, nonce=nonce, log=log, on_conflict=on_conflict)
+
+
+def _row_result(result: CallResult, merged: str | None = None) -> RowResult:
+    # A job the runner never sent (the run was stopped) is "cancelled", not "failed"; one that a
+    # re-read found conflicted is "conflict".
+    status = "updated" if result.ok else result.outcome
+    if status not in ("cancelled", "conflict", "updated"):
+        status = "failed"
     return RowResult(
         status=status,
         http_status=result.http_status,
         error=None if result.ok else result.error,
         attempts=result.attempts,
         response=result.body,
+        merged=merged,
     )
 
 
@@ -53,6 +74,8 @@ async def send_plan(
     retry: RetryPolicy | None = None,
     timeout: float = 30.0,
     on_result: Callable[[Hashable, RowResult], None] | None = None,
+    on_conflict: str = "skip",
+    reread_log: RereadLog | None = None,
 ) -> pd.DataFrame:
     """Send the rows of ``plan`` that are ready and return one result per input row.
 
@@ -77,6 +100,11 @@ async def send_plan(
     on_result : callable, optional
         Called as ``on_result(label, row_result)`` with the row's index label as each sent
         row's result lands (in the engine's thread; keep it quick).
+    on_conflict : {"skip", "overwrite"}
+        For rows re-read before writing (:mod:`truto_frame.planning.reread`): whether a field
+        changed on both sides leaves the row unsent (``conflict``) or sends the user's value.
+    reread_log : RereadLog, optional
+        Filled with what the re-reads found (merges, conflicts, the events read).
 
     Returns
     -------
@@ -91,6 +119,8 @@ async def send_plan(
 
     # One nonce per run: retries of a row reuse its key, a later run does not (see call.py).
     nonce = new_run_nonce()
+    log = reread_log if reread_log is not None else RereadLog()
+    baselines = plan._baselines
     jobs: list[Job] = []
     for position, payload in enumerate(plan._payloads):
         if rows[position] is not None or payload is None:
@@ -118,6 +148,7 @@ async def send_plan(
                 integrated_account_id=account,
                 payload=payload,
                 idempotency_key=run_key(digest, nonce),
+                prepare=_reread(position, payload, baselines, nonce, log, on_conflict),
             )
         )
 
@@ -144,7 +175,8 @@ async def send_plan(
             if journal_obj is not None:
                 journal_obj.record(job, result)  # first: a failing callback must not lose it
             if on_result is not None:
-                on_result(labels[int(job.key)], _row_result(result))  # type: ignore[call-overload]
+                position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
+                on_result(labels[position], _row_result(result, log.merged.get(position)))
 
         run = asyncio.ensure_future(
             run_jobs(
@@ -165,7 +197,7 @@ async def send_plan(
             result = outcome.get(job.key)
             position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
             rows[position] = (
-                _row_result(result)
+                _row_result(result, log.merged.get(position))
                 if result is not None
                 else RowResult(status="cancelled", error="not sent: the run was interrupted")
             )

@@ -38,8 +38,9 @@ __all__ = [
     "restore_body",
 ]
 
-RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled"})
-"""Result statuses that Retry failed sends again (``invalid`` rows need an edit first)."""
+RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled", "conflict"})
+"""Result statuses that Retry failed sends again (``invalid`` rows need an edit first; a
+``conflict`` row is re-read and merged again)."""
 
 
 def restore_body(
@@ -151,7 +152,7 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
 
 
 def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]:
-    """Plan the rows of ``plan.results`` that ``failed`` or were ``cancelled``, to send again.
+    """Plan the rows of ``plan.results`` that did not succeed (:data:`RETRYABLE`), to send again.
 
     Returns
     -------
@@ -187,8 +188,9 @@ def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]
 
 
 def _row_results(frame: pd.DataFrame) -> list[RowResult]:
+    names = ("status", "http_status", "error", "attempts", "response", "merged")
     columns: list[list[Any]] = [
-        frame[name].tolist() for name in ("status", "http_status", "error", "attempts", "response")
+        frame[name].tolist() if name in frame.columns else [None] * len(frame) for name in names
     ]
     return [
         RowResult(
@@ -197,8 +199,9 @@ def _row_results(frame: pd.DataFrame) -> list[RowResult]:
             error=None if pd.isna(error) else str(error),
             attempts=int(attempts),
             response=response,
+            merged=None if merged is None or pd.isna(merged) else str(merged),
         )
-        for status, code, error, attempts, response in zip(*columns, strict=True)
+        for status, code, error, attempts, response, merged in zip(*columns, strict=True)
     ]
 
 

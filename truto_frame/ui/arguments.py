@@ -125,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["all", "external_only", "none"],
         help="whether the provider emails attendees (Google integrations only)",
     )
+    up.add_argument(
+        "--on-conflict",
+        choices=["skip", "overwrite"],
+        default="skip",
+        help="a field changed by someone else since the baseline too: leave the row unsent "
+        "(skip, status conflict) or send your value anyway (overwrite)",
+    )
     up.add_argument("--concurrency", type=int, default=16, metavar="N", help="requests in flight")
     defaults = RateLimits()
     up.add_argument(

@@ -31,6 +31,7 @@ from ..errors import ConfigurationError, InputError, TrutoFrameError
 from ..frame.files import TableFormat, read_table, write_csv, write_table
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
 from .text import (
+    conflict_hint,
     format_plan,
     format_results,
     results_csv_frame,
@@ -144,8 +145,12 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         journal=Journal(args.journal, responses=True) if args.journal else None,
         transport=transport,
         limits=RateLimits(per_account=args.account_limit, per_token=args.token_limit),
+        on_conflict=args.on_conflict,
     )
     print(format_results(results, plan.event_ids), file=out)
+    hint = conflict_hint(results)
+    if hint:
+        print(hint, file=out)
     if args.results:
         # The results follow their input: a CSV saved by Excel keeps its `;` and BOM.
         write_table(results_csv_frame(df, results), args.results, like=found)

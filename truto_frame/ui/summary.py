@@ -42,6 +42,9 @@ class PlanSummary:
         Events to update that have such attendees.
     attendees_unknown : int
         Events to update whose attendees are unknown (no baseline, not in the row).
+    rereads : int
+        Rows whose event is read again just before writing (one GET each), to merge changes
+        made since the baseline.
     warnings : list of str
         The plan's warnings (fields an integration ignores, ...).
     ignored_columns : list of (column, reason)
@@ -58,6 +61,7 @@ class PlanSummary:
     attendees: int
     attendee_events: int
     attendees_unknown: int
+    rereads: int = 0
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[tuple[str, str]] = field(default_factory=list)
 
@@ -112,6 +116,7 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
         attendees=attendees,
         attendee_events=attendee_events,
         attendees_unknown=unknown,
+        rereads=int(plan.rereads.sum()),
         warnings=list(plan.warnings),
         ignored_columns=[(c.column, c.reason) for c in plan.ignored_columns],
     )
@@ -192,6 +197,13 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
     count = len(s.accounts)
     parts.append(f"<div>{count} account{'s' * (count != 1)}: {accounts or 'none'}</div>")
     parts.append(f"<div>{notifications_text(s)}</div>")
+    if s.rereads:
+        parts.append(
+            f"<div><b>{s.rereads:,} row{'s' * (s.rereads != 1)} will be re-read before "
+            "writing</b> (one GET each): they re-send values from the baseline, so changes made "
+            "since then are merged; a field changed on both sides ends <code>conflict</code>, "
+            "unsent.</div>"
+        )
     for warning in s.warnings:
         parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
     if s.ignored_columns:

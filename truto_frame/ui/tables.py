@@ -47,7 +47,7 @@ PAGE_SIZE = 50
 """Rows shown per page of a preview table."""
 
 _MAX_TEXT = 300
-_FAILED = frozenset({"failed", "invalid", "cancelled"})
+_FAILED = frozenset({"failed", "invalid", "cancelled", "conflict"})
 _STYLE_BEFORE = "background:#fde7e9;color:#8a1c25;text-decoration:line-through"
 _STYLE_AFTER = "background:#e3f4e8;color:#14532d;font-weight:600"
 _STATUS_COLOURS = {
@@ -56,6 +56,7 @@ _STATUS_COLOURS = {
     "failed": "#8a1c25",
     "invalid": "#8a1c25",
     "cancelled": "#8a5a00",
+    "conflict": "#8a5a00",
 }
 
 
@@ -260,7 +261,7 @@ def result_rows(
     event_ids : sequence
         The plan's event ids, aligned with ``results`` by position.
     failures_only : bool
-        Keep only ``failed``, ``invalid`` and ``cancelled`` rows.
+        Keep only ``failed``, ``invalid``, ``cancelled`` and ``conflict`` rows.
     """
     out = []
     for label, event_id, status, code, attempts, error in zip(
@@ -303,7 +304,7 @@ def results_html(rows: Sequence[tuple[Any, str | None, str, Any, int, Any]]) -> 
 def results_summary_html(results: pd.DataFrame) -> str:
     """One line counting a results frame's statuses: ``2 updated, 4 skipped, 0 failed``."""
     counts = results["status"].value_counts()
-    order = ["updated", "skipped", "failed", "invalid", "cancelled"]
+    order = ["updated", "skipped", "failed", "invalid", "cancelled", "conflict"]
     parts = [
         f"<span style='color:{_STATUS_COLOURS[s]}'><b>{int(counts.get(s, 0)):,}</b> {s}</span>"
         for s in order

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 __all__ = [
     "RESPONSE_CELL_LIMIT",
     "RESULT_CSV_COLUMNS",
+    "conflict_hint",
     "format_plan",
     "format_results",
     "read_csv_text",
+    "reread_text",
     "results_csv_frame",
     "summary_line",
     "write_csv",
@@ -175,6 +177,9 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
             "Notifications: "
             + notifications_text(plan_summary(plan), strong=str, how_to_silence=advice)
         )
+    rereads = int(plan.rereads.sum())
+    if rereads:
+        lines.append(reread_text(rereads))
     if plan.ignored_columns:
         lines.append(f"Ignored columns (not sent): {_ignored_text(plan)}")
     lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)
@@ -200,6 +205,28 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     return "\n".join(lines)
 
 
+def reread_text(rows: int) -> str:
+    """Say what re-reading costs: ``320 rows will be re-read before writing (...)``."""
+    noun = "row" if rows == 1 else "rows"
+    return (
+        f"{rows:,} {noun} will be re-read before writing ({rows:,} GET"
+        f"{'s' * (rows != 1)} more): they re-send values from the baseline, so changes made "
+        "since then are merged, not overwritten."
+    )
+
+
+def conflict_hint(results: pd.DataFrame) -> str | None:
+    """The line after the results when rows conflicted: what happened and how to force."""
+    n = int((results["status"] == "conflict").sum())
+    if not n:
+        return None
+    rows = "row was" if n == 1 else "rows were"
+    return (
+        f"{n} {rows} not sent: someone else changed the same fields since the baseline "
+        "(see the error column; --on-conflict overwrite sends your values anyway)."
+    )
+
+
 def summary_line(results: pd.DataFrame) -> str:
     """One line that counts the results by status, e.g. ``5 updated, 1 invalid``.
 
@@ -213,7 +240,7 @@ def summary_line(results: pd.DataFrame) -> str:
     str
     """
     counts = results["status"].value_counts()
-    order = ["updated", "skipped", "failed", "invalid", "cancelled"]
+    order = ["updated", "skipped", "failed", "invalid", "cancelled", "conflict"]
     parts = [f"{int(counts[name])} {name}" for name in order if name in counts.index]
     return (", ".join(parts) or "0 rows") + f" (of {len(results)} rows)"
 
