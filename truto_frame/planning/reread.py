@@ -172,7 +172,7 @@ def reread_step(
                 read.http_status,
                 read.body,
                 f"could not re-read the event before writing, not sent: {reason}",
-                0,
+                read.attempts,  # the requests this row did send: GETs
                 "failed",
             )
         theirs = with_request_types({**read.body, "id": job.event_id})

@@ -356,6 +356,9 @@ def results_csv_frame(
         raise ValueError(f"{len(results)} results for {len(inputs)} input rows")
     out = inputs.reset_index(drop=True).copy()
     for name in RESULT_COLUMNS:
+        if name not in results.columns:  # a frame from before a column was added (merged)
+            out[f"result_{name}"] = pd.Series([pd.NA] * len(out), dtype="string")
+            continue
         values = results[name].reset_index(drop=True)
         if name == "response":
             values = pd.Series([_json_text(v, response_limit) for v in values], dtype=object)
