@@ -203,7 +203,7 @@ def test_end_before_start_and_mixed_kinds_are_invalid_and_nothing_is_sent(app) -
     assert "make end_time later than start_time" in first["message"].iloc[0]
     second = plan.problems[plan.problems["row"] == timed[1]]
     assert second["column"].tolist() == ["end_time"]
-    assert "both as dates" in second["message"].iloc[0]
+    assert second["message"].iloc[0].startswith("give start_time and end_time both as dates")
     app.state.sandbox.requests.clear()
     results = _apply(app, plan)
     assert results["status"].tolist() == ["invalid", "invalid"]
@@ -309,3 +309,61 @@ def test_the_preview_and_the_cli_show_changed_times_in_the_events_zone(app) -> N
     assert f"end_time: {day} 09:30 -> 10:30 Europe/Berlin" in text
     html = changes_html(change_rows(plan), plan.has_baseline)
     assert f"{day} 09:00</td>" in html and ">10:00 Europe/Berlin</td>" in html
+
+
+def test_the_cli_reads_local_times_from_a_csv_and_stops_bad_rows(
+    app, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from truto_frame.ui.cli import main
+
+    monkeypatch.setenv("TRUTO_API_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("TRUTO_API_BASE_URL", BASE)
+    transport = httpx.ASGITransport(app=app)
+    events_csv = tmp_path / "events.csv"
+    read = ["read-events", "--integrated-account-id", GOOGLE_ACCOUNT_ID, "-o", str(events_csv)]
+    assert main([*read, "--from", "2026-11-01", "--to", "2027-02-01"], transport=transport) == 0
+    events = truto_frame.read_csv(events_csv)
+    row = _timed(events.assign(is_all_day=events["is_all_day"] == "True"), "Europe/Berlin")
+    day = events.at[row, "start_time"][:10]
+    edited = events.copy()
+    edited.loc[row, ["start_time", "end_time"]] = [f"{day} 09:00", f"{day} 10:00"]
+    edits_csv = tmp_path / "edits.csv"
+    edited.to_csv(edits_csv, index=False)
+    update = ["update-events", str(edits_csv), "--integrated-account-id", GOOGLE_ACCOUNT_ID]
+    update += ["--baseline", str(events_csv), "--integration", "google"]
+    app.state.sandbox.requests.clear()
+    assert main([*update, "--yes"], transport=transport) == 0
+    out = capsys.readouterr().out
+    assert "start_time: " in out and " -> 09:00 Europe/Berlin" in out
+    (patch,) = _patches(app)
+    assert patch.body["start_time"].startswith(f"{day}T09:00:00")
+    stored = app.state.sandbox.get_event(GOOGLE_ACCOUNT_ID, events.at[row, "id"])
+    assert in_zone(stored["start_time"], "Europe/Berlin").strftime("%H:%M") == "09:00"  # type: ignore[union-attr]
+
+    # The same path stops a reversed row before anything is sent.
+    edited.loc[row, ["start_time", "end_time"]] = [f"{day} 11:00", f"{day} 10:00"]
+    edited.to_csv(edits_csv, index=False)
+    app.state.sandbox.requests.clear()
+    assert main([*update, "--yes"], transport=transport) != 0
+    assert "make end_time later than start_time" in capsys.readouterr().out
+    assert _patches(app) == []
+
+
+def test_a_local_time_the_clocks_skip_or_repeat_is_a_warning() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["e1", "e2"],
+            "calendar.id": ["primary", "primary"],
+            "start_time": ["2027-03-28 02:30", "2027-10-31 02:30"],
+            "end_time": ["2027-03-28 04:00", "2027-10-31 04:00"],
+            "timezone": ["Europe/Berlin", "Europe/Berlin"],
+        }
+    )
+    plan = df.truto.update_events(integrated_account_id="acc", token="t")
+    assert plan.statuses.tolist() == ["send", "send"]
+    assert plan.payloads.iloc[0]["start_time"] == "2027-03-28T03:30:00+02:00"  # moved by the jump
+    assert plan.payloads.iloc[1]["start_time"] == "2027-10-31T02:30:00+02:00"  # the first one
+    warnings = plan.row_warnings
+    assert warnings["column"].tolist() == ["start_time", "start_time"]
+    assert "does not exist in Europe/Berlin" in warnings["message"].iloc[0]
+    assert "happens twice in Europe/Berlin" in warnings["message"].iloc[1]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "TimeKind",
     "as_date",
+    "clock_change",
     "in_zone",
     "localize",
     "offset_disagrees",
@@ -116,7 +117,40 @@ def localize(text: str, zone: str | None) -> str:
     tz = _zone(zone)
     if not isinstance(value, datetime) or value.tzinfo is not None or tz is None:
         return text
-    return value.replace(tzinfo=tz).isoformat()
+    # astimezone: a time the clocks skip (02:30 on a spring-forward night) becomes the real
+    # wall clock it stands for (03:30, with the summer offset) instead of an offset the zone
+    # never has at that moment.
+    return value.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz).isoformat()
+
+
+def clock_change(text: str, zone: str | None) -> Literal["skipped", "repeated"] | None:
+    """Say whether a naive wall-clock time falls in a clock change of ``zone``.
+
+    Returns
+    -------
+    {"skipped", "repeated"} or None
+        ``"skipped"``: the time does not exist there (the clocks jump over it in spring;
+        :func:`localize` moves it on by the jump, 02:30 to 03:30); ``"repeated"``: it
+        happens twice (autumn; :func:`localize` means the first); ``None`` otherwise.
+
+    Examples
+    --------
+    >>> clock_change("2027-03-28 02:30", "Europe/Berlin")
+    'skipped'
+    >>> clock_change("2027-10-31 02:30", "Europe/Berlin")
+    'repeated'
+    """
+    value = parse_time(text)
+    tz = _zone(zone)
+    if not isinstance(value, datetime) or value.tzinfo is not None or tz is None:
+        return None
+    first = value.replace(tzinfo=tz)
+    back = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    if back != value:
+        return "skipped"
+    if first.utcoffset() != value.replace(tzinfo=tz, fold=1).utcoffset():
+        return "repeated"
+    return None
 
 
 def offset_disagrees(text: str, zone: str | None) -> bool:

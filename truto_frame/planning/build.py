@@ -254,7 +254,8 @@ def _plan_rows(
         if payload is not None:
             # Naive times are wall-clock time in the row's zone; before the diff, so that the
             # same local time compares equal to what was read.
-            payload = prepare_times(payload, current)
+            payload, clock_warnings = prepare_times(payload, current)
+            row_warnings.extend(clock_warnings)
         rules = _rules_for_account(accounts[i], integration)
         skip_reason: str | None = None
         if payload is not None and baseline_events is None:
@@ -426,9 +427,9 @@ def build_plan(
     warned = sum(1 for row in planned.warnings if row)
     if warned:
         warnings.append(
-            f"{warned} row{'s' if warned != 1 else ''} give a time whose offset is not the "
-            "event's time zone: sent as that instant, which is another wall-clock time there "
-            "(see plan.row_warnings)"
+            f"{warned} row{'s' if warned != 1 else ''} give a time that may not be the "
+            "wall-clock time meant (an offset that is not the event's zone, or a local time the "
+            "clocks skip or repeat): see plan.row_warnings"
         )
     numeric_ids = numeric_id_warning(numeric_id_columns(df))
     if numeric_ids is not None:

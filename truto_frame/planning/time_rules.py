@@ -25,6 +25,7 @@ from typing import Any
 
 from ..frame.times import (
     as_date,
+    clock_change,
     in_zone,
     localize,
     offset_disagrees,
@@ -56,7 +57,9 @@ def _dated(current: Mapping[str, Any] | None) -> bool:
     return isinstance(value, str) and time_kind(value) == "date"
 
 
-def prepare_times(payload: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+def prepare_times(
+    payload: Mapping[str, Any], current: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[Issue]]:
     """Give a row's times their meaning before it is compared with the current event.
 
     Parameters
@@ -68,12 +71,15 @@ def prepare_times(payload: Mapping[str, Any], current: Mapping[str, Any] | None)
 
     Returns
     -------
-    dict
+    body : dict
         The body with naive date-times localized to the row's zone, and, on an event read
         with dates, midnight date-times in its zone turned into those dates.
+    warnings : list of (column, message)
+        A naive time that the zone's clocks skip (spring) or repeat (autumn).
     """
+    warnings: list[Issue] = []
     if not any(isinstance(payload.get(f), str) for f in TIME_FIELDS):
-        return dict(payload)
+        return dict(payload), warnings
     zone = row_zone(payload, current)
     dated = _dated(current)
     out = dict(payload)
@@ -82,8 +88,21 @@ def prepare_times(payload: Mapping[str, Any], current: Mapping[str, Any] | None)
         if not isinstance(text, str):
             continue
         day = as_date(text, zone) if dated and zone else None
-        out[field] = day if day is not None else localize(text, zone)
-    return out
+        if day is not None:
+            out[field] = day
+            continue
+        out[field] = localize(text, zone)
+        change = clock_change(text, zone)
+        if change is not None:
+            sent = wall_clock(out[field], zone)
+            how = (
+                f"does not exist in {zone} (the clocks jump over it); it is sent as {sent}"
+                if change == "skipped"
+                else f"happens twice in {zone} (the clocks go back); it is sent as the first, "
+                f"{out[field]}"
+            )
+            warnings.append((field, f"{text.strip()} {how}; give an offset to choose"))
+    return out, warnings
 
 
 def _title(current: Mapping[str, Any] | None) -> str:
@@ -116,11 +135,11 @@ def _order_problem(start: str, end: str, zone: str | None) -> Issue | None:
     assert isinstance(a, date) and isinstance(b, date)
     if b > a:
         return None
-    how = "ends when it starts" if b == a else "would end before it starts"
+    how = "would end when it starts" if b == a else "would end before it starts"
     return (
         "end_time",
-        f"end_time ({end}) is not after start_time ({start}): the event {how}; "
-        "make end_time later than start_time",
+        f"make end_time later than start_time: the event {how} "
+        f"(start_time {start}, end_time {end})",
     )
 
 
@@ -158,9 +177,9 @@ def check_times(
                 problems.append(
                     (
                         field,
-                        f"{_title(current)}is an all-day event: {field} takes a date such as "
-                        f"{was}, not a time of day ({text}); shift it by whole days, or give "
-                        "dates (YYYY-MM-DD) in both start_time and end_time",
+                        f"give a date such as {was} (YYYY-MM-DD), not a time of day: "
+                        f"{_title(current)}is an all-day event and {text} has one; shift it by "
+                        "whole days",
                     )
                 )
     if not problems and len(texts) == 2 and None not in kinds.values():
@@ -171,9 +190,9 @@ def check_times(
             problems.append(
                 (
                     other if current is not None and _dated(current) else "end_time",
-                    f"start_time ({start}) and end_time ({end}) mix a date and a date-time: give "
-                    "both as dates (an all-day event, e.g. 2026-12-10 and 2026-12-11) or both "
-                    "as date-times (e.g. 2026-12-10 09:00 and 2026-12-10 10:00)",
+                    "give start_time and end_time both as dates (all-day, e.g. 2026-12-10 and "
+                    "2026-12-11) or both as date-times (e.g. 2026-12-10 09:00): "
+                    f"{start} and {end} mix a date and a date-time",
                 )
             )
         else:
