@@ -228,3 +228,27 @@ def test_a_huge_response_is_summarized_in_the_results_file() -> None:
     assert summary["id"] == "e1" and summary["title"] == "Big"
     assert "journal" in summary["truncated"]
     assert json.loads(frame.loc[1, "result_response"]) == small
+
+
+def test_read_events_writes_a_workbook_that_update_events_reads_back(
+    app, env, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    book = tmp_path / "events.xlsx"
+    assert (
+        main(["read-events", "--integrated-account-id", ACCOUNT, "-o", str(book)], transport=env)
+        == 0
+    )
+    events = truto_frame.read_excel(book)
+    assert len(events) == len(app.state.sandbox.event_ids(ACCOUNT))
+    args = ["update-events", str(book), "--integrated-account-id", ACCOUNT, "--dry-run"]
+    capsys.readouterr()
+    assert main([*args, "--baseline", str(book)], transport=env) == 0
+    assert f"-> 0 to send, 0 invalid (not sent), {len(events)} unchanged" in capsys.readouterr().out
+
+
+def test_a_csv_that_is_not_utf8_gets_advice(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("id;title\r\ne1;Réunion\r\n".encode("cp1252"))
+    assert main(["update-events", str(legacy), "--integrated-account-id", ACCOUNT]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "CSV UTF-8" in err

@@ -173,7 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--from", dest="start", metavar="WHEN", help="window start (default: -30 days)")
     rd.add_argument("--to", dest="end", metavar="WHEN", help="window end (default: +365 days)")
     rd.add_argument("--calendar-id", help="only this calendar")
-    rd.add_argument("-o", "--output", default="-", metavar="FILE.csv", help="default: stdout")
+    rd.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="FILE.csv|FILE.xlsx",
+        help="CSV, or a workbook for .xlsx (default: CSV on stdout)",
+    )
     rd.add_argument(
         "--with-remote-data",
         action="store_true",

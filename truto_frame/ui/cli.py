@@ -183,7 +183,7 @@ def _read_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport |
     if args.output == "-":
         write_csv(df, sys.stdout)
     else:
-        write_csv(df, args.output)
+        write_table(df, args.output)  # a workbook for -o events.xlsx
         print(f"{len(df)} events written to {args.output}", file=sys.stderr)
     return EXIT_OK
 
@@ -256,7 +256,11 @@ def main(
     except FileNotFoundError as exc:
         _fail(f"no such file: {exc.filename}")
         return EXIT_USAGE
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" is the machine's code page; its "CSV UTF-8" is what we read.
+        _fail("cannot read the CSV file: it is not UTF-8 text (in Excel: Save As 'CSV UTF-8')")
+        return EXIT_USAGE
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         _fail(f"cannot read the CSV file: {_one_line(exc)}")
         return EXIT_USAGE
     except (InputError, ConfigurationError) as exc:
