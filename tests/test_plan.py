@@ -135,16 +135,19 @@ def test_ignored_columns_are_reported_with_a_reason() -> None:
             "notes": ["mine"],
         }
     )
-    plan = plan_of(df)
+    # Read-only columns without a baseline: a read frame that lost its record; refused.
+    with pytest.raises(InputError, match="baseline="):
+        plan_of(df)
+    plan = plan_of(df, baseline=df.assign(tilte=None))
     reasons = {c.column: c.reason for c in plan.ignored_columns}
     assert reasons["created_at"] == "read-only field, never sent"
     assert reasons["is_all_day"] == "read-only field, never sent"
     assert "did you mean 'title'" in reasons["tilte"]
     assert reasons["notes"] == "not an event field"
-    # Only the calendar selector is left: a PATCH that changes nothing is skipped, not sent.
+    # Only the calendar selector is left, as in the baseline: nothing to send.
     assert plan.statuses.iloc[0] == "skipped"
     assert plan.payloads.iloc[0] is None
-    assert "nothing to change" in plan.skip_reasons.iloc[0]
+    assert "unchanged" in plan.skip_reasons.iloc[0]
 
 
 def test_account_per_row_column() -> None:

@@ -77,7 +77,8 @@ def test_summary_counts_rows_attendees_warnings_and_ignored_columns() -> None:
             "attendees[1].person.emails[0].email": ["b@x.io", None, None],
             "attendees[1].is_organizer": [True, None, None],
             "guests_can_modify": [True, None, None],
-            "created_at": ["2026-01-01", None, None],
+            # (a read-only column such as created_at would need a baseline: see test_row_meaning)
+            "owner_team": ["ops", None, None],
             "titel": ["typo", None, None],
         }
     )
@@ -90,7 +91,7 @@ def test_summary_counts_rows_attendees_warnings_and_ignored_columns() -> None:
     assert (s.attendees, s.attendee_events, s.attendees_unknown) == (1, 1, 1)
     assert any("outlookcalendar ignores these fields: guests_can_modify" in w for w in s.warnings)
     ignored = dict(s.ignored_columns)
-    assert "read-only" in ignored["created_at"]
+    assert ignored["owner_team"] == "not an event field"
     assert "did you mean 'title'" in ignored["titel"]
     text = summary_html(s)
     assert "2 to update" in text
@@ -552,6 +553,7 @@ def test_prepare_undo_previews_the_restoring_plan(
 def test_no_undo_without_a_baseline(app: Any, transport: Any, before: pd.DataFrame) -> None:
     df = before.iloc[[0]][["id", "calendar.id", "start_time", "end_time", "timezone"]].copy()
     df["title"] = "Plain"
+    df.attrs = {}  # forget the read: a frame typed by hand has nothing to undo to
     plan = df.truto.update_events(
         GOOGLECALENDAR_ACCOUNT_ID, token=TOKEN, base_url=BASE, integration="googlecalendar"
     )

@@ -6,11 +6,18 @@ say what to do.
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
 
+import truto_frame
+from truto_frame import read_events
+from truto_frame.errors import InputError
+from truto_frame.frame.provenance import ATTRS_KEY, snapshot_of
 from truto_frame.sandbox import (
     DEFAULT_TOKEN,
     GOOGLECALENDAR_ACCOUNT_ID,
@@ -128,3 +135,90 @@ def test_text_ids_give_no_numeric_warning() -> None:
     df = pd.DataFrame({"id": ["00123", "456"], "calendar.id": ["c", "c"], "title": ["A", "B"]})
     plan = df.truto.update_events(integrated_account_id="acc-1")
     assert not any("numbers" in w for w in plan.warnings)
+
+
+# --------------------------------------------------------------------------- read snapshots
+
+
+def _read(app, account: str = OUTLOOK_ACCOUNT_ID) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return read_events(
+        account,
+        token=DEFAULT_TOKEN,
+        base_url=BASE,
+        transport=httpx.ASGITransport(app=app),
+        start_time="2026-01-01",
+        end_time="2028-01-01",
+    )
+
+
+def test_a_copy_of_a_read_frame_with_one_edit_sends_one_patch_with_that_field(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app)
+    edited = events.copy()
+    label = edited.index[3]
+    edited.loc[label, "title"] = "Renamed on purpose"
+    plan = edited.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    assert plan.has_baseline
+    assert plan.counts == {"send": 1, "invalid": 0, "skipped": len(events) - 1}
+    results = _apply(plan, app)
+    [patch] = _patches(app)
+    assert patch.event_id == events.loc[label, "id"]
+    # The edited field, plus what every update must carry (calendar; the times and their zone
+    # when the integration is not known): never remote_data, NULL clears or attendee lists.
+    assert set(patch.body) == {"title", "calendar", "start_time", "end_time", "timezone"}
+    assert patch.body["title"] == "Renamed on purpose"
+    assert results["status"].value_counts().to_dict() == {"skipped": len(events) - 1, "updated": 1}
+    after = _read(app).set_index("id")
+    before = events.set_index("id")
+    changed = after.compare(before.loc[after.index, after.columns])
+    assert set(changed.index) == {patch.event_id}
+    assert {c for c, _ in changed.columns} <= {"title", "updated_at", "remote_data"}
+    assert after.loc[patch.event_id, "title"] == "Renamed on purpose"
+
+
+def test_the_snapshot_is_a_handle_that_copies_as_itself_and_survives_pandas_operations(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app)
+    handle = events.attrs[ATTRS_KEY]
+    assert copy.deepcopy(events.attrs)[ATTRS_KEY] is handle  # no data is copied
+    derived = [
+        events.copy(),
+        events[events["title"].notna()],
+        events.assign(title="x"),
+        events.head(3),
+    ]
+    for frame in derived:
+        assert frame.attrs[ATTRS_KEY] is handle
+        assert snapshot_of(frame) is snapshot_of(events)
+    # Pickled, only the key travels; in this process it finds the same snapshot again.
+    restored = pickle.loads(pickle.dumps(events))
+    assert snapshot_of(restored) is snapshot_of(events)
+    assert len(pickle.dumps(handle)) < 200
+
+
+def test_editing_the_read_frame_in_place_is_still_diffed_against_what_was_read(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app)
+    events.loc[events.index[0], "description"] = "Edited in place"
+    plan = events.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    assert plan.counts["send"] == 1
+    assert plan.payloads.iloc[0]["description"] == "Edited in place"
+
+
+def test_a_read_frame_that_lost_its_snapshot_is_refused_naming_baseline(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app)
+    path = tmp_path / "events.csv"
+    from truto_frame.ui.text import write_csv
+
+    write_csv(events, str(path))
+    again = truto_frame.read_csv(path)  # a CSV written by read-events: no record of the read
+    with pytest.raises(InputError, match="baseline=") as info:
+        again.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    assert "created_at" in str(info.value)
+    # Given the baseline, the same frame sends nothing: it equals what was read.
+    plan = again.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE, baseline=again)
+    assert plan.counts["send"] == 0
+    assert _patches(app) == []
+
+
+def test_a_frame_without_read_only_columns_is_still_sent_as_given() -> None:
+    df = pd.DataFrame({"id": ["e1"], "calendar.id": ["c"], "remote_data": [{"x": 1}]})
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    assert plan.payloads.iloc[0] == {"calendar": {"id": "c"}, "remote_data": {"x": 1}}

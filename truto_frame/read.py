@@ -21,6 +21,7 @@ from .api.options import RequestOptions
 from .errors import ConfigurationError
 from .frame.columns import parse_column
 from .frame.flatten import flatten_events
+from .frame.provenance import attach_snapshot
 from .model.sentinels import NULL
 
 if TYPE_CHECKING:
@@ -206,7 +207,10 @@ async def read_events_async(
             events.extend(page)
     finally:
         await client.aclose()
-    return typed_frame(events, integrated_account_id)
+    frame = typed_frame(events, integrated_account_id)
+    # Remember what was read: planning this frame (or an edited copy) diffs against it.
+    attach_snapshot(frame)
+    return frame
 
 
 def read_events(
@@ -274,7 +278,9 @@ def read_events(
         * a field the API returned as ``null`` holds :data:`truto_frame.NULL` (``NaT`` in
           ``created_at`` and ``updated_at``).
 
-        Pass the frame as ``baseline=`` to ``update_events`` to send only what you changed.
+        The frame remembers what was read (a small handle in ``df.attrs``, shared by its
+        copies, slices and ``assign`` results): ``update_events()`` without ``baseline=``
+        compares each row with the event as read and sends only what you changed.
 
     Raises
     ------
@@ -290,7 +296,7 @@ def read_events(
     >>> events = truto_frame.read_events("62f44730-...", start_time="2026-12-01",
     ...                                  end_time="2027-01-01")  # doctest: +SKIP
     >>> edited = events.assign(title=events.title.str.replace("Sync", "Standup"))  # doctest: +SKIP
-    >>> plan = edited.truto.update_events(baseline=events)  # doctest: +SKIP
+    >>> plan = edited.truto.update_events()  # doctest: +SKIP
     """
     from .engine.runner import run_sync
 

@@ -349,6 +349,9 @@ def missing_reason(
     errors = getattr(baseline_events, "errors", None) or {}
     if (account, event_id) in errors:
         return f"could not read the current event to compare with: {errors[(account, event_id)]}"
+    hint = getattr(baseline_events, "missing_hint", None)
+    if hint:
+        return f"event {event_id!r} {hint}"
     return (
         f"event {event_id!r} is not in the baseline; read it again (read_events with a window "
         "that covers it) or plan without baseline="

@@ -28,6 +28,7 @@ from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
 from ..model.sentinels import MISSING
 from .baseline import BaselineKey, current_event
+from .baseline_source import resolve_baseline
 from .headers import export_header_hint
 from .no_change import UNCHANGED_REASON, no_change_reason
 from .numeric_ids import numeric_id_columns, numeric_id_warning
@@ -350,6 +351,9 @@ def build_plan(
         Current values (e.g. from :func:`truto_frame.read_events`), matched by ``id``: unchanged
         fields are not sent and unchanged rows are skipped. ``"fetch"`` reads each row's event
         with a GET first (paced like the PATCHes; needs ``calendar.id`` in the frame).
+        When not given, a frame made by :func:`truto_frame.read_events` (or a copy of one) is
+        compared with the events as read; any other frame is sent as it is, unless it holds
+        read-only columns (``created_at``...), which it refuses (:mod:`.snapshot`).
     integration : str or mapping, optional
         The integration (``"googlecalendar"``, ``"google"``, ``"outlookcalendar"``) of every
         account, or a mapping account -> integration; enables that integration's required and
@@ -365,7 +369,8 @@ def build_plan(
     Raises
     ------
     InputError
-        If ``df`` is not a DataFrame or has no ``id`` column.
+        If ``df`` is not a DataFrame or has no ``id`` column, or holds read-only columns with
+        neither a baseline nor a record of what was read.
     ConfigurationError
         If an option has an invalid value.
     """
@@ -397,26 +402,16 @@ def build_plan(
     event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
-    baseline_events: Mapping[BaselineKey, dict[str, Any]] | None = None
-    if isinstance(baseline, str):
-        if baseline != "fetch":
-            raise ConfigurationError(f"baseline must be a DataFrame or 'fetch', got {baseline!r}")
-        from ..api.client import resolve_token
-        from .fetch import fetch_baseline
-
-        baseline_events = fetch_baseline(
-            df,
-            event_ids,
-            accounts,
-            token=resolve_token(token),
-            base_url=base_url,
-            concurrency=concurrency,
-            transport=transport,
-        )
-    elif baseline is not None:
-        from .baseline import baseline_lookup
-
-        baseline_events = baseline_lookup(baseline)
+    baseline_events = resolve_baseline(
+        df,
+        baseline,
+        event_ids,
+        accounts,
+        token=token,
+        base_url=base_url,
+        concurrency=concurrency,
+        transport=transport,
+    )
 
     with _gc_paused():
         planned = _plan_rows(
