@@ -254,6 +254,13 @@ def test_an_offset_that_is_not_the_events_zone_is_a_warning(app) -> None:  # typ
     message = warnings["message"].iloc[0]
     assert "10:00 in Europe/Berlin" in message and "write 2026-12-10 09:00" in message
     assert any("plan.row_warnings" in w for w in plan.warnings)
+    # Shown where people look: the terminal and the notebook summary.
+    from truto_frame.ui.summary import plan_summary, summary_html
+    from truto_frame.ui.text import format_plan
+
+    assert "Rows to check (1, sent as they are):" in format_plan(plan)
+    assert f"row {row}: start_time: 2026-12-10T09:00:00+00:00 is an instant" in format_plan(plan)
+    assert "Rows to check (1, sent as they are)" in summary_html(plan_summary(plan))
 
 
 def test_the_sandbox_refuses_reversed_and_mixed_times_as_providers_do(app) -> None:  # type: ignore[no-untyped-def]

@@ -47,6 +47,8 @@ class PlanSummary:
         made since the baseline.
     warnings : list of str
         The plan's warnings (fields an integration ignores, ...).
+    row_warnings : list of (row, column, message)
+        Rows that are sent but may not mean what was typed (a time's offset...).
     ignored_columns : list of (column, reason)
         Input columns that are not sent.
     """
@@ -64,6 +66,7 @@ class PlanSummary:
     rereads: int = 0
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[tuple[str, str]] = field(default_factory=list)
+    row_warnings: list[tuple[Any, str, str]] = field(default_factory=list)
 
 
 def _notified(attendees: Any) -> int:
@@ -119,6 +122,7 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
         rereads=int(plan.rereads.sum()),
         warnings=list(plan.warnings),
         ignored_columns=[(c.column, c.reason) for c in plan.ignored_columns],
+        row_warnings=[tuple(r) for r in plan.row_warnings.itertuples(index=False)],
     )
 
 
@@ -206,6 +210,15 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
         )
     for warning in s.warnings:
         parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
+    if s.row_warnings:
+        items = "".join(
+            f"<li>row {_e(row)}, <code>{_e(column)}</code>: {_e(message)}</li>"
+            for row, column, message in s.row_warnings
+        )
+        parts.append(
+            f"<details style='color:#8a5a00'><summary>Rows to check ({len(s.row_warnings)}, "
+            f"sent as they are)</summary><ul>{items}</ul></details>"
+        )
     if s.ignored_columns:
         items = "".join(
             f"<li><code>{_e(column)}</code>: {_e(reason)}</li>"

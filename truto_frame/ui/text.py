@@ -183,6 +183,13 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     if plan.ignored_columns:
         lines.append(f"Ignored columns (not sent): {_ignored_text(plan)}")
     lines.extend(f"Warning: {_clean(w, 200)}" for w in plan.warnings)
+    row_warnings = plan.row_warnings
+    if len(row_warnings):
+        lines.append(f"Rows to check ({len(row_warnings)}, sent as they are):")
+        for label, column, message in row_warnings.head(max_problems).itertuples(index=False):
+            lines.append(f"  row {label}: {_clean(str(column), 50)}: {_clean(str(message), 240)}")
+        if len(row_warnings) > max_problems:
+            lines.append(f"  ... and {len(row_warnings) - max_problems} more")
     problems = plan.problems
     if len(problems):
         lines.append(f"Invalid rows ({counts['invalid']}):")
