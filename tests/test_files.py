@@ -252,3 +252,17 @@ def test_a_csv_that_is_not_utf8_gets_advice(env, tmp_path, capsys) -> None:  # t
     assert main(["update-events", str(legacy), "--integrated-account-id", ACCOUNT]) == 2
     err = capsys.readouterr().err
     assert "not UTF-8" in err and "CSV UTF-8" in err
+
+
+def test_a_calendar_export_without_ids_says_where_ids_come_from(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    export = _excel_csv(
+        tmp_path / "outlook.csv",
+        [
+            ["Subject", "Start Date", "Start Time", "Required Attendees"],
+            ["Sync", "12/10/2026", "9:00 AM", "ana@example.com"],
+        ],
+    )
+    assert main(["update-events", str(export), "--integrated-account-id", ACCOUNT]) == 2
+    err = capsys.readouterr().err
+    assert "has no 'id' column" in err and "Subject, Start Date, Start Time" in err
+    assert "calendar export" in err and "read-events" in err

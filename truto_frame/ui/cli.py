@@ -29,6 +29,7 @@ from ..api.pacing import RateLimits
 from ..engine.journal import Journal
 from ..errors import ConfigurationError, InputError, TrutoFrameError
 from ..frame.files import TableFormat, read_table, write_csv, write_table
+from ..planning.headers import export_header_hint
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
 from .text import (
     conflict_hint,
@@ -105,7 +106,17 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     df, found = _read_input(args.file, args.sheet)
     if "id" not in df.columns:
-        raise UsageError(f"{args.file} has no 'id' column: it must hold the id of each event")
+        export = [str(c) for c in df.columns if export_header_hint(str(c)) is not None]
+        where_ids = (
+            f" ({', '.join(export[:3])}: this looks like a calendar export, which carries no "
+            "event ids; start from `truto-frame read-events -o events.csv`, one row per event "
+            "with its id)"
+            if export
+            else ""
+        )
+        raise UsageError(
+            f"{args.file} has no 'id' column: it must hold the id of each event{where_ids}"
+        )
     if not args.integrated_account_id and "integrated_account_id" not in df.columns:
         raise UsageError(
             f"{args.file} has no integrated_account_id column: pass --integrated-account-id"
