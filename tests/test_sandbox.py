@@ -16,6 +16,7 @@ from truto_frame.sandbox import (
     BLOCKED_ACCOUNT_ID,
     GOOGLE_ACCOUNT_ID,
     GOOGLECALENDAR_ACCOUNT_ID,
+    NEEDS_REAUTH_ACCOUNT_ID,
     OUTLOOK_ACCOUNT_ID,
     READ_ONLY_ACCOUNT_ID,
     FaultConfig,
@@ -155,6 +156,21 @@ def test_blocked_account_is_truto_own_503() -> None:
     assert "truto_is_remote_error" not in response.json()
 
 
+def test_needs_reauth_account_answers_the_providers_401() -> None:
+    app = make_app()
+    for method in ("GET", "PATCH"):
+        kwargs: dict[str, Any] = {"params": {"integrated_account_id": NEEDS_REAUTH_ACCOUNT_ID}}
+        if method == "PATCH":
+            kwargs["json"] = {"title": "x"}
+        response = call(
+            app, method, "/unified/calendar/events" + ("/e1" * (method == "PATCH")), **kwargs
+        )
+        assert response.status_code == 401
+        body = response.json()
+        assert body["truto_is_remote_error"] is True
+        assert body["raw_response"]["error"]["errors"][0]["reason"] == "authError"
+
+
 def test_read_only_account_refuses_writes_but_reads() -> None:
     app = make_app()
     event = first_event(app, READ_ONLY_ACCOUNT_ID)
@@ -174,11 +190,16 @@ def test_integrated_account_route() -> None:
     app = make_app()
     body = call(app, "GET", f"/integrated-account/{OUTLOOK_ACCOUNT_ID}").json()
     assert body["integration_name"] == "outlookcalendar"
-    assert body["integration"] == {"name": "outlookcalendar"}
-    assert body["status"] == "active"
-    assert (
-        call(app, "GET", f"/integrated-account/{BLOCKED_ACCOUNT_ID}").json()["status"] != "active"
-    )
+    assert body["integration"]["name"] == "outlookcalendar"
+    assert body["status"] == "active" and body["is_sandbox"] is False
+    # Truto's shape (issue 9): tenant, environment and timestamps too.
+    for name in ("id", "tenant_id", "environment_id", "created_at", "updated_at"):
+        assert isinstance(body[name], str) and body[name]
+    # needs_reauth is the account whose provider refuses its credentials (issue 9); the blocked
+    # account (Truto's own 503) keeps an active record.
+    reauth = call(app, "GET", f"/integrated-account/{NEEDS_REAUTH_ACCOUNT_ID}").json()
+    assert reauth["status"] == "needs_reauth"
+    assert call(app, "GET", f"/integrated-account/{READ_ONLY_ACCOUNT_ID}").json()["is_sandbox"]
     assert call(app, "GET", "/integrated-account/nope").status_code == 404
     assert (
         call(app, "GET", f"/integrated-account/{OUTLOOK_ACCOUNT_ID}", token=None).status_code == 401

@@ -411,13 +411,20 @@ class TrutoClient:
                 raise APIStatusError(result.http_status or 0, page, "next_cursor repeated")
             seen.add(cursor)
 
-    async def get_integrated_account(self, integrated_account_id: str) -> dict[str, Any]:
-        """The integrated account record (``GET /integrated-account/{id}``).
+    async def get_integrated_account(
+        self,
+        integrated_account_id: str,
+        *,
+        on_retry: Callable[[CallResult], None] | None = None,
+    ) -> dict[str, Any]:
+        """The integrated account record (``GET /integrated-account/{id}``), paced and retried.
 
         Parameters
         ----------
         integrated_account_id : str
             The account id.
+        on_retry : callable, optional
+            Called as ``on_retry(failure)`` before each retry wait; raising ends the call.
 
         Returns
         -------
@@ -430,7 +437,7 @@ class TrutoClient:
             When it cannot be read after retries.
         """
         path = f"/integrated-account/{quote(integrated_account_id, safe='')}"
-        result = await self._request("GET", path, integrated_account_id, [])
+        result = await self._request("GET", path, integrated_account_id, [], on_retry=on_retry)
         body = _raise_for(result)
         if not isinstance(body, dict):
             raise APIStatusError(result.http_status or 0, body, "unexpected account response")

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ..api.client import TrutoClient
     from ..api.pacing import RateLimits
     from ..api.retry import RetryPolicy
     from ..engine.journal import Journal
+    from .check import PlanCheck
 
 __all__ = ["EventUpdatePlan", "IgnoredColumn"]
 
@@ -113,6 +115,9 @@ class EventUpdatePlan:
     rereads : pandas.Series
         Whether each row's event is read again just before writing (see
         ``docs/concurrent-edits.md``).
+    preflight : PlanCheck or None
+        What :meth:`check` (or ``apply()``, before sending) learned from Truto about the
+        accounts, and what it did to the rows; ``None`` before.
     """
 
     def __init__(
@@ -153,6 +158,7 @@ class EventUpdatePlan:
         self._skip_reasons = (
             list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
         )
+        self.preflight: PlanCheck | None = None
         self._row_warnings = [list(w) for w in row_warnings] if row_warnings is not None else None
         self._listeners = Listeners()
         self._last_results: pd.DataFrame | None = None
@@ -461,6 +467,74 @@ class EventUpdatePlan:
             raise ImportError("no preview is registered: import truto_frame first")
         return _PREVIEWER(self)
 
+    # -- checking ------------------------------------------------------------------------
+    def check(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+    ) -> PlanCheck:
+        """Ask Truto about each account of the plan before sending (the preflight).
+
+        One ``GET /integrated-account/{id}`` per account learns its integration (so its rules
+        apply without ``integration=``) and whether it can take writes. Rows of an account
+        that cannot (a sandbox account, one that needs re-authorization, an unknown account,
+        a refused token, an unreachable host) will not be sent; rows the learned rules make
+        invalid become ``invalid``, or are completed from the baseline when it has the
+        missing fields. ``apply()`` runs it before its first PATCH unless it already ran.
+
+        Parameters
+        ----------
+        transport : httpx.AsyncBaseTransport, optional
+            Send through this transport (e.g. the sandbox app in process).
+        retry : RetryPolicy, optional
+            Attempts and backoff.
+        timeout : float, default 30.0
+            Seconds one request may take.
+
+        Returns
+        -------
+        PlanCheck
+            Also kept in :attr:`preflight`; its ``findings`` say what it found.
+
+        Raises
+        ------
+        ConfigurationError
+            If there is no API token.
+        """
+        from ..engine.runner import run_sync
+
+        return run_sync(self.check_async(transport=transport, retry=retry, timeout=timeout))
+
+    async def check_async(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        client: TrutoClient | None = None,
+    ) -> PlanCheck:
+        """Like :meth:`check`, for async callers; ``client`` reuses an open client."""
+        from .check import preflight
+
+        found = await preflight(
+            self,
+            token=self._token_value,
+            transport=transport,
+            retry=retry,
+            timeout=timeout,
+            client=client,
+        )
+        for position, problems in found.invalid.items():
+            self._statuses[position] = "invalid"
+            self._payloads[position] = None
+            self._row_problems[position].extend(problems)
+        for position, body in found.completed.items():
+            self._payloads[position] = body
+        self.preflight = found
+        return found
+
     # -- sending -------------------------------------------------------------------------
     def apply(
         self,
@@ -621,10 +695,13 @@ class EventUpdatePlan:
 
     def _row_results_before_sending(self) -> list[RowResult | None]:
         out: list[RowResult | None] = []
-        for status, problems, reason in zip(
-            self._statuses, self._row_problems, self._skip_reasons, strict=True
+        stopped = self.preflight.stopped if self.preflight is not None else {}
+        for position, (status, problems, reason) in enumerate(
+            zip(self._statuses, self._row_problems, self._skip_reasons, strict=True)
         ):
-            if status == "invalid":
+            if position in stopped and status == "send":
+                out.append(RowResult(status="cancelled", error=stopped[position]))
+            elif status == "invalid":
                 message = "; ".join(f"{col}: {msg}" for col, msg in problems)
                 out.append(RowResult(status="invalid", error=message))
             elif status == "skipped":

@@ -113,6 +113,36 @@ async def send_plan(
     """
     from ..engine.journal import Journal
 
+    owned = client is None
+    if plan.preflight is None and plan.counts["send"]:
+        # Before the first PATCH: one GET per account (cached on the plan; see check.py).
+        if client is None:
+            token = plan._token_value
+            if not token:
+                raise ConfigurationError(
+                    "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
+                )
+            client = TrutoClient(
+                token=token,
+                base_url=plan.base_url,
+                transport=transport,
+                limits=limits,
+                retry=retry,
+                timeout=timeout,
+            )
+        try:
+            await plan.check_async(client=client)
+        except asyncio.CancelledError:
+            # Stopped while checking the accounts: nothing was sent; every row says so.
+            if owned:
+                await client.aclose()
+            stopped = RowResult(status="cancelled", error="not sent: the run was interrupted")
+            before = plan._row_results_before_sending()
+            raise RunStopped(plan._results([r or stopped for r in before])) from None
+        except BaseException:
+            if owned:
+                await client.aclose()
+            raise
     rows: list[RowResult | None] = plan._row_results_before_sending()
     journal_obj = Journal(journal) if isinstance(journal, str) else journal
     done = journal_obj.succeeded() if journal_obj is not None else {}
@@ -152,9 +182,10 @@ async def send_plan(
             )
         )
 
+    if not jobs and owned and client is not None:
+        await client.aclose()
     interrupted = False
     if jobs:
-        owned = client is None
         if client is None:
             token = plan._token_value
             if not token:

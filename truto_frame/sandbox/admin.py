@@ -11,15 +11,18 @@ concurrent edits between plan and apply. They need the same bearer token.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .config import SandboxConfig
 from .faults import FAULT_KINDS, FaultConfig
 from .responses import Reply, check_auth, sandbox_of, truto_error
 from .store import StoreError
 
-__all__ = ["admin", "edit_event", "integrated_account"]
+__all__ = ["account_record", "admin", "edit_event", "integrated_account"]
 
 
 async def integrated_account(request: Request) -> Response:
@@ -33,15 +36,26 @@ async def integrated_account(request: Request) -> Response:
     integration = sandbox.config.accounts.get(account)
     if integration is None:
         return truto_error(404, "Integrated account not found")
-    blocked = account in sandbox.config.blocked_accounts
-    body = {
+    return JSONResponse(account_record(sandbox.config, account, integration))
+
+
+def account_record(config: SandboxConfig, account: str, integration: str) -> dict[str, Any]:
+    """The integrated account as Truto answers it (fields as on Truto's API reference)."""
+    digest = hashlib.sha256(account.encode()).hexdigest()
+    uid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    reauth = account in config.needs_reauth_accounts
+    return {
         "id": account,
+        "tenant_id": f"tenant-{digest[:6]}",
+        "environment_id": uid,
         "integration_name": integration,
-        "integration": {"name": integration},
-        "status": "needs_reauth" if blocked else "active",
-        "is_sandbox": account in sandbox.config.read_only_accounts,
+        "integration": {"name": integration, "category": "calendar"},
+        "status": "needs_reauth" if reauth else "active",
+        "is_sandbox": account in config.read_only_accounts,
+        "authentication_method": "oauth2",
+        "created_at": "2026-01-15T09:30:00.000Z",
+        "updated_at": "2026-11-02T16:05:00.000Z",
     }
-    return JSONResponse(body)
 
 
 async def admin(request: Request) -> Response:

@@ -10,10 +10,11 @@ Routes::
     POST  /_sandbox/events/{account}/{id}      change an event behind the client's back
 
 Each unified request goes through, in order: auth (401), integrated account (400 missing, 404
-unknown), rate limits (429 with ``Retry-After``), blocked account (Truto's own 503), read-only
-account (405 on writes), query options and body validation (400), then latency and faults, then
-the provider's work (404 unknown event, the update). A fault before the update leaves the store
-untouched; ``drop_after`` stores the update and then drops the connection.
+unknown), rate limits (429 with ``Retry-After``), blocked account (Truto's own 503), sandbox
+account (405 on writes), account that needs re-authorization (the provider's 401), query options
+and body validation (400), then latency and faults, then the provider's work (404 unknown event,
+the update). A fault before the update leaves the store untouched; ``drop_after`` stores the update
+and then drops the connection.
 
 The event id is taken from the raw path and percent-decoded from exactly one segment, so ids
 with ``/``, ``+`` and ``=`` work when the client encodes them (an unencoded ``/`` is a 404).
@@ -115,11 +116,17 @@ def _admit(sandbox: Sandbox, request: Request, record: RecordedRequest) -> dict[
         headers["retry-after"] = str(max(math.ceil(decision.reset), 1))
         raise Reply(truto_error(429, "Rate limit exceeded. Retry later.", headers=headers))
     if account in sandbox.config.blocked_accounts:
-        message = "The integrated account needs to be re-authorized (status: needs_reauth)"
+        message = "The integrated account is blocked"
         raise Reply(truto_error(503, message, headers=headers))
     if request.method != "GET" and account in sandbox.config.read_only_accounts:
-        message = "This integrated account is read-only: write operations are not allowed"
+        message = "Write operations are not allowed on sandbox integrated accounts"
         raise Reply(truto_error(405, message, headers=headers))
+    if account in sandbox.config.needs_reauth_accounts:
+        # The provider refuses the stored credentials; Truto forwards its 401 until the end
+        # user reconnects the account.
+        response = remote_error(sandbox, account, 401, "Invalid Credentials")
+        response.headers.update(headers)
+        raise Reply(response)
     return headers
 
 

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .faults import FaultConfig, RateLimit
-from .seed import BLOCKED_ACCOUNT_ID, DEFAULT_ACCOUNTS, READ_ONLY_ACCOUNT_ID
+from .seed import (
+    BLOCKED_ACCOUNT_ID,
+    DEFAULT_ACCOUNTS,
+    NEEDS_REAUTH_ACCOUNT_ID,
+    READ_ONLY_ACCOUNT_ID,
+)
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -47,9 +52,13 @@ class SandboxConfig:
         integrated_account_id -> integration name (``google``, ``googlecalendar``,
         ``outlookcalendar``); default: the seeded accounts of :mod:`~truto_frame.sandbox.seed`.
     blocked_accounts : frozenset of str
-        Accounts Truto refuses itself with 503 (no ``truto_is_remote_error``).
+        Accounts Truto has blocked: it refuses them itself with 503 (no
+        ``truto_is_remote_error``).
     read_only_accounts : frozenset of str
-        Accounts that refuse writes with 405, like Truto's hosted sandbox accounts.
+        Sandbox accounts (``is_sandbox: true``): they refuse writes with 405, like Truto's.
+    needs_reauth_accounts : frozenset of str
+        Accounts whose provider refuses the credentials (``status: needs_reauth``): every
+        unified request answers 401 with ``truto_is_remote_error``, until reconnected.
     seed : int
         Seed of the generated events.
     anchor : datetime, optional
@@ -78,6 +87,7 @@ class SandboxConfig:
     accounts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     blocked_accounts: frozenset[str] = frozenset({BLOCKED_ACCOUNT_ID})
     read_only_accounts: frozenset[str] = frozenset({READ_ONLY_ACCOUNT_ID})
+    needs_reauth_accounts: frozenset[str] = frozenset({NEEDS_REAUTH_ACCOUNT_ID})
     seed: int = 0
     anchor: datetime | None = None
     events_per_account: int = 30

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_ACCOUNTS",
     "GOOGLECALENDAR_ACCOUNT_ID",
     "GOOGLE_ACCOUNT_ID",
+    "NEEDS_REAUTH_ACCOUNT_ID",
     "OUTLOOK_ACCOUNT_ID",
     "READ_ONLY_ACCOUNT_ID",
     "calendars_for",
@@ -39,9 +40,11 @@ GOOGLECALENDAR_ACCOUNT_ID = "62f44730-dd91-461e-bd6a-aedd9e0ad79d"
 OUTLOOK_ACCOUNT_ID = "3c9e5b7d-1a2f-4d6e-8b0c-f4e3d2c1b0a9"
 """A seeded account of the ``outlookcalendar`` integration."""
 BLOCKED_ACCOUNT_ID = "0d4b6f8a-2c1e-4a3b-9f5d-7e6c5b4a3d2e"
-"""A ``googlecalendar`` account that needs re-authorization: Truto answers 503 itself."""
+"""A ``googlecalendar`` account that Truto has blocked: it answers 503 itself."""
 READ_ONLY_ACCOUNT_ID = "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-"""A ``googlecalendar`` account that refuses writes with 405, like Truto's hosted sandboxes."""
+"""A ``googlecalendar`` sandbox account (``is_sandbox``): writes answer 405, like Truto's."""
+NEEDS_REAUTH_ACCOUNT_ID = "5e2d8c1a-7b4f-4e9a-a3c6-2f1b0d9e8c7a"
+"""A ``googlecalendar`` account that needs re-authorization: the provider answers 401."""
 
 DEFAULT_ACCOUNTS: Mapping[str, str] = {
     GOOGLE_ACCOUNT_ID: "google",
@@ -49,6 +52,7 @@ DEFAULT_ACCOUNTS: Mapping[str, str] = {
     OUTLOOK_ACCOUNT_ID: "outlookcalendar",
     BLOCKED_ACCOUNT_ID: "googlecalendar",
     READ_ONLY_ACCOUNT_ID: "googlecalendar",
+    NEEDS_REAUTH_ACCOUNT_ID: "googlecalendar",
 }
 """integrated_account_id -> integration name of the default sandbox."""
 
@@ -58,6 +62,7 @@ _OWNERS = {
     OUTLOOK_ACCOUNT_ID: ("Jonas Becker", "jonas.becker@initech-demo.de"),
     BLOCKED_ACCOUNT_ID: ("Sam Ortiz", "sam@umbrella-demo.com"),
     READ_ONLY_ACCOUNT_ID: ("Lee Park", "lee@hooli-demo.com"),
+    NEEDS_REAUTH_ACCOUNT_ID: ("Rui Costa", "rui@wayne-demo.pt"),
 }
 
 _PEOPLE = [

@@ -218,7 +218,9 @@ def _sandbox(args: argparse.Namespace) -> int:
         if account in config.blocked_accounts:
             note = "  (blocked: Truto answers 503)"
         elif account in config.read_only_accounts:
-            note = "  (read-only: writes answer 405)"
+            note = "  (sandbox account, read-only: writes answer 405)"
+        elif account in config.needs_reauth_accounts:
+            note = "  (needs re-authorization: the provider answers 401)"
         print(f"  {account}  {integration}{note}", file=out)
     out.flush()
     serve(args.host, args.port, config, log_level=args.log_level)
