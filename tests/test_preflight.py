@@ -294,3 +294,32 @@ def test_preflight_over_real_http() -> None:
     assert (bad["status"] == "cancelled").all() and bad["error"].str.contains("TOKEN").all()
     assert results["status"].tolist() == ["cancelled"] * 3 + ["updated"] * 3
     assert [r.method for r in sandbox.requests] == ["PATCH"] * 3
+
+
+def test_stopped_during_the_account_check_sends_nothing_and_keeps_every_row() -> None:
+    import asyncio
+
+    app = create_app(SandboxConfig(seed=7))
+    sandbox = app.state.sandbox
+    plan = google_rows(sandbox, GOOGLECALENDAR_ACCOUNT_ID, 4, title="T").truto.update_events(
+        token=TOKEN, base_url=BASE
+    )
+    entered = asyncio.Event()
+
+    class Gate(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            entered.set()
+            await asyncio.Event().wait()  # the account check never answers
+            raise AssertionError("unreachable")
+
+    async def cell() -> None:
+        task = asyncio.ensure_future(plan.apply_async(transport=Gate(), progress=False))
+        await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cell())
+    assert plan.results is not None
+    assert plan.results["status"].tolist() == ["cancelled"] * 4
+    assert not [r for r in sandbox.requests if r.method == "PATCH"]
