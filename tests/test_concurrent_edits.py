@@ -284,3 +284,24 @@ def test_the_cli_shows_conflicts_and_can_overwrite(
     assert stage.now(clash)["title"] == "Mine A"
     results = pd.read_csv(tmp_path / "results.csv", dtype=str)
     assert results["result_merged"].iloc[0] == "overwrote title"
+
+
+def test_the_preview_shows_the_conflicts_escaped() -> None:
+    pytest.importorskip("ipywidgets")
+    from truto_frame.ui.widget import PlanPreview
+
+    stage = Stage()
+    edited = stage.events.head(2).copy()
+    edited["title"] = ["Mine <i>A</i>", "B"]
+    plan = stage.plan(edited)
+    preview = PlanPreview(plan, transport=stage.transport)
+    assert "2 rows will be re-read before writing" in preview.summary.value
+    stage.sandbox.edit_event(GOOGLE_ACCOUNT_ID, edited["id"].iloc[0], {"title": "<b>Theirs</b>"})
+    preview.apply_button.click()
+    assert preview.wait(timeout=30), "the run did not finish"
+    shown = preview.results_summary.value
+    assert "1</b> conflict" in shown
+    assert "Changed by someone else too since the baseline (1 fields" in shown
+    assert "&lt;b&gt;Theirs&lt;/b&gt;" in shown and "Mine &lt;i&gt;A&lt;/i&gt;" in shown
+    assert "<b>Theirs</b>" not in shown
+    assert preview.retry_button.description == "Retry failed (1)"

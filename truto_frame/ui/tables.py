@@ -301,8 +301,12 @@ def results_html(rows: Sequence[tuple[Any, str | None, str, Any, int, Any]]) -> 
     return _table(headers, body, "truto-results")
 
 
-def results_summary_html(results: pd.DataFrame) -> str:
-    """One line counting a results frame's statuses: ``2 updated, 4 skipped, 0 failed``."""
+def results_summary_html(results: pd.DataFrame, conflicts: pd.DataFrame | None = None) -> str:
+    """One line counting a results frame's statuses: ``2 updated, 4 skipped, 0 failed``.
+
+    With ``conflicts`` (``plan.conflicts()``), a table of the fields changed on both sides
+    follows: row, event id, field, baseline, planned and current value (all escaped).
+    """
     counts = results["status"].value_counts()
     order = ["updated", "skipped", "failed", "invalid", "cancelled", "conflict"]
     parts = [
@@ -310,4 +314,18 @@ def results_summary_html(results: pd.DataFrame) -> str:
         for s in order
         if s in ("updated", "failed") or counts.get(s, 0)
     ]
-    return f"<div class='truto-results-summary'>Done: {', '.join(parts)}.</div>"
+    line = f"<div class='truto-results-summary'>Done: {', '.join(parts)}.</div>"
+    if conflicts is None or not len(conflicts):
+        return line
+    body = "".join(
+        f"<tr><td>{_e(c.row)}</td><td><code>{_e(c.id)}</code></td><td>{_e(c.field)}</td>"
+        f"<td>{_cell_text(c.base)}</td><td>{_cell_text(c.mine)}</td>"
+        f"<td>{_cell_text(c.theirs)}</td></tr>"
+        for c in conflicts.itertuples(index=False)
+    )
+    table = _table(["row", "event id", "field", "baseline", "planned", "now"], body, "truto-conf")
+    return (
+        f"{line}<details open><summary>Changed by someone else too since the baseline "
+        f"({len(conflicts):,} fields; <code>on_conflict='overwrite'</code> sends yours)"
+        f"</summary>{table}</details>"
+    )

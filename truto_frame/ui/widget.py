@@ -351,7 +351,7 @@ class PlanPreview:
         _set_visible(self.results_box, True)
         self.summary.value = summary_html(self._summary, applied=True)
         self.apply_button.disabled = True
-        self.results_summary.value = results_summary_html(results)
+        self.results_summary.value = results_summary_html(results, self.plan.conflicts())
         retryable = int(results["status"].isin(list(RETRYABLE)).sum())
         self.retry_button.description = f"Retry failed ({retryable:,})"
         self.retry_button.disabled = retryable == 0
