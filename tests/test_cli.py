@@ -535,3 +535,42 @@ def test_a_bad_limit_is_a_one_line_usage_error(value: str, env, tmp_path, capsys
     args = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--dry-run"]
     assert main([*args, "--token-limit", value], transport=env) == 2
     _one_line_error(capsys.readouterr().err, "--token-limit", "LIMIT/SECONDS")
+
+
+def test_update_events_checks_the_accounts_before_asking(
+    env, app, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from truto_frame.sandbox import NEEDS_REAUTH_ACCOUNT_ID
+
+    sandbox = app.state.sandbox
+    rows = []
+    for account in (NEEDS_REAUTH_ACCOUNT_ID, ACCOUNT):
+        for event_id in sandbox.event_ids(account)[:2]:
+            event = sandbox.get_event(account, event_id)
+            rows.append(
+                {
+                    "id": event_id,
+                    "integrated_account_id": account,
+                    "calendar.id": event["calendar"]["id"],
+                    "start_time": event["start_time"],
+                    "end_time": event["end_time"],
+                    "timezone": event["timezone"],
+                    "title": "Checked first",
+                }
+            )
+    source = _write(tmp_path / "edits.csv", rows)
+    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    results = tmp_path / "results.csv"
+    code = main(["update-events", str(source), "--results", str(results)], transport=env)
+    captured = capsys.readouterr()
+    assert code == 1
+    out = captured.out
+    assert "Checked with Truto:" in out
+    assert f"{NEEDS_REAUTH_ACCOUNT_ID}: googlecalendar, needs_reauth: refused" in out
+    assert "2 rows not sent" in out and "reconnect the account in Truto" in out
+    # The question counts only the rows that will be sent.
+    assert "Send 2 updates" in captured.err
+    assert [r.account_id for r in _patches(app)] == [ACCOUNT, ACCOUNT]
+    written = read_csv_text(str(results))
+    assert written["result_status"].tolist() == ["cancelled", "cancelled", "updated", "updated"]
+    _no_secret(out, captured.err)

@@ -566,3 +566,20 @@ def test_no_undo_without_a_baseline(app: Any, transport: Any, before: pd.DataFra
     _wait(preview)
     assert plan.results is not None and plan.results["status"].tolist() == ["updated"]
     assert preview.undo_button.layout.display == "none"
+
+
+def test_summary_shows_what_the_preflight_found_escaped() -> None:
+    from truto_frame.api.accounts import AccountCheck
+    from truto_frame.planning.check import PlanCheck
+
+    df = pd.DataFrame({"id": ["e1"], "calendar.id": ["c"], "title": ["T"]})
+    plan = _plan(df)
+    assert "Accounts not checked yet" in summary_html(plan_summary(plan))
+    plan.preflight = PlanCheck(
+        {"acc": AccountCheck("acc", False, "googlecalendar", "<b>odd</b>", False, "reconnect")},
+        stopped={0: "not sent: reconnect"},
+        stopped_per_account={"acc": 1},
+    )
+    html = summary_html(plan_summary(plan))
+    assert "Checked with Truto" in html and "1 row not sent: reconnect" in html
+    assert "&lt;b&gt;odd&lt;/b&gt;" in html and "<b>odd</b>" not in html

@@ -31,6 +31,7 @@ from ..errors import ConfigurationError, InputError, TrutoFrameError
 from ..frame.files import TableFormat, read_table, write_csv, write_table
 from ..planning.headers import export_header_hint
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
+from .summary import check_lines
 from .text import (
     conflict_hint,
     format_plan,
@@ -144,6 +145,13 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         note = f" ({args.results} is written only by a real run.)" if args.results else ""
         print(f"Dry run: nothing was sent.{note}", file=out)
         return EXIT_OK if counts["invalid"] == 0 else EXIT_FAILED
+    if counts["send"]:
+        # Ask Truto about the accounts before asking the user (one GET per account).
+        check = plan.check(transport=transport)
+        print("Checked with Truto:", file=out)
+        for line in check_lines(check):
+            print(f"  {line}", file=out)
+        counts = {**plan.counts, "send": plan.counts["send"] - len(check.stopped)}
     if counts["send"] and not args.yes:
         n = counts["send"]
         accounts = args.integrated_account_id or "the accounts of the file"

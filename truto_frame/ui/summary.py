@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..planning.check import PlanCheck
     from ..planning.plan import EventUpdatePlan
 
-__all__ = ["PlanSummary", "notifications_text", "plan_summary", "summary_html"]
+__all__ = ["PlanSummary", "check_lines", "notifications_text", "plan_summary", "summary_html"]
 
 
 def _e(value: Any) -> str:
@@ -51,6 +52,8 @@ class PlanSummary:
         Rows that are sent but may not mean what was typed (a time's offset...).
     ignored_columns : list of (column, reason)
         Input columns that are not sent.
+    checked : list of str or None
+        What the preflight found (:func:`check_lines`); ``None`` when it has not run.
     """
 
     rows: int
@@ -67,6 +70,7 @@ class PlanSummary:
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[tuple[str, str]] = field(default_factory=list)
     row_warnings: list[tuple[Any, str, str]] = field(default_factory=list)
+    checked: list[str] | None = None
 
 
 def _notified(attendees: Any) -> int:
@@ -123,7 +127,31 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
         warnings=list(plan.warnings),
         ignored_columns=[(c.column, c.reason) for c in plan.ignored_columns],
         row_warnings=[tuple(r) for r in plan.row_warnings.itertuples(index=False)],
+        checked=check_lines(plan.preflight) if plan.preflight is not None else None,
     )
+
+
+def check_lines(check: PlanCheck) -> list[str]:
+    """Say what the preflight found: each account's integration, then its findings.
+
+    Parameters
+    ----------
+    check : PlanCheck
+        ``plan.preflight``.
+
+    Returns
+    -------
+    list of str
+        Plain text without control characters (it holds Truto's words: escape it before
+        showing it as HTML).
+    """
+    lines = []
+    for account, verdict in check.accounts.items():
+        state = "can take writes" if verdict.ok else "refused"
+        name = verdict.integration or "integration unknown"
+        lines.append(f"{account}: {name}, {verdict.status or 'status unknown'}: {state}")
+    # A remote status could carry terminal escapes: no control characters in a line.
+    return ["".join(c if c.isprintable() else " " for c in x) for x in lines + check.findings]
 
 
 def notifications_text(
@@ -208,6 +236,14 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
             "since then are merged; a field changed on both sides ends <code>conflict</code>, "
             "unsent.</div>"
         )
+    if s.checked is None:
+        parts.append(
+            "<div>Accounts not checked yet: <code>plan.check()</code> asks Truto now; Apply "
+            "checks them before the first update.</div>"
+        )
+    else:
+        items = "".join(f"<li>{_e(line)}</li>" for line in s.checked)
+        parts.append(f"<div>Checked with Truto:<ul>{items}</ul></div>")
     for warning in s.warnings:
         parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
     if s.row_warnings:

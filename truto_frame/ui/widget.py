@@ -133,7 +133,7 @@ class PlanPreview:
         self._last_draw = 0.0
         self._cancelled = False
 
-        summary = self._summary = plan_summary(plan)
+        summary = plan_summary(plan)
         self.summary = w.HTML(summary_html(summary, applied=plan.results is not None))
         self.changes = _Pager(
             w, "Changes", lambda rows: changes_html(rows, summary.has_baseline), page_size
@@ -349,7 +349,7 @@ class PlanPreview:
         if results is None:
             return
         _set_visible(self.results_box, True)
-        self.summary.value = summary_html(self._summary, applied=True)
+        self.summary.value = summary_html(plan_summary(self.plan), applied=True)  # + preflight
         self.apply_button.disabled = True
         self.results_summary.value = results_summary_html(results, self.plan.conflicts())
         retryable = int(results["status"].isin(list(RETRYABLE)).sum())
