@@ -7,12 +7,23 @@ and a test checks that it does); :mod:`truto_frame.ui.cli` runs the commands.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .. import __version__
 from ..api.pacing import RateLimits, parse_budget
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "HIDDEN",
+    "UsageError",
+    "build_parser",
+    "redact_usage",
+]
 
 EXIT_OK = 0
 """Every row succeeded (updated or unchanged)."""
@@ -26,10 +37,94 @@ class UsageError(Exception):
     """A mistake in how the command was called; printed as one line, exit code 2."""
 
 
+HIDDEN = "<value>"
+"""What a usage error prints instead of an argument's value (it may be the API token)."""
+
+# argparse's messages that quote what was typed; the value part is dropped or replaced.
+_QUOTING = [
+    (re.compile(r"invalid choice: .*? \(choose from"), "invalid choice (choose from"),
+    (re.compile(r"invalid (\w+) value: .*"), r"invalid \1 value"),
+    (re.compile(r"(ambiguous option: -[^\s=]*)=\S*"), rf"\1={HIDDEN}"),
+    (re.compile(r"unrecognized arguments: (.*)"), None),
+]
+
+
+def _argument_values(argv: Sequence[str]) -> list[str]:
+    """What the user typed that is not an option's name: positionals and ``--opt=VALUE`` parts."""
+    values: set[str] = set()
+    for arg in argv:
+        if arg.startswith("-") and len(arg) > 1:
+            value = arg.partition("=")[2]
+            if value:
+                values.add(value)
+        elif arg:
+            values.add(arg)
+    return sorted(values, key=len, reverse=True)  # longest first: no half-replaced value
+
+
+def _hide_arguments(pieces: str) -> str:
+    # "unrecognized arguments: --tokn=abc abc" -> "--tokn=<value> <value>": names, never values
+    out = []
+    for piece in pieces.split(" "):
+        if piece.startswith("-") and len(piece) > 1:
+            name, sep, _value = piece.partition("=")
+            out.append(f"{name}={HIDDEN}" if sep else name)
+        elif piece:
+            out.append(HIDDEN)
+    return " ".join(out)
+
+
+def redact_usage(message: str, argv: Sequence[str]) -> str:
+    """A usage error's message that names options but repeats no value the user typed.
+
+    A value may be the API token (``--token`` passed on, or pasted in the wrong place), so
+    argparse's messages that quote values (unrecognized arguments, invalid choices and
+    numbers, ambiguous ``--opt=VALUE``) are rewritten, and any value of ``argv`` that still
+    appears is replaced by ``<value>``.
+
+    Parameters
+    ----------
+    message : str
+        argparse's message.
+    argv : sequence of str
+        The arguments that were parsed.
+
+    Returns
+    -------
+    str
+        The message without values.
+    """
+    for pattern, replacement in _QUOTING:
+        if replacement is None:
+            message = pattern.sub(
+                lambda m: "unrecognized arguments: " + _hide_arguments(m[1]), message
+            )
+        else:
+            message = pattern.sub(replacement, message)
+    for value in _argument_values(argv):
+        quoted = re.escape(value)
+        message = re.sub(rf"(['\"]){quoted}\1", HIDDEN, message)
+        if len(value) >= 3:  # a bare word of one or two letters is too likely a real word
+            message = re.sub(rf"(?<![\w-]){quoted}(?![\w-])", HIDDEN, message)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and raises instead of exiting."""
+    """argparse, but a usage error is one line, names no value, and raises instead of exiting."""
+
+    _argv: Sequence[str] | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # Kept for error(): the values to leave out of its message. Subcommands parse their
+        # own part through this method too.
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        argv = self._argv if self._argv is not None else sys.argv[1:]
+        message = redact_usage(message, argv)
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
@@ -39,8 +134,9 @@ class _Parser(argparse.ArgumentParser):
 def _budget(text: str) -> tuple[int, float] | None:
     try:
         return parse_budget(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError:
+        # Named by argparse as "argument --account-limit: ..."; the value is not repeated.
+        raise argparse.ArgumentTypeError("expected LIMIT/SECONDS such as 50/10, or none") from None
 
 
 def _add_connection(p: argparse.ArgumentParser) -> None:
@@ -49,10 +145,16 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
         "--base-url",
         help="API base URL (default: env TRUTO_API_BASE_URL, else https://api.truto.one)",
     )
-    p.add_argument(
+    token = p.add_mutually_exclusive_group()
+    token.add_argument(
         "--token",
-        help="API token (default: env TRUTO_API_TOKEN; prefer the environment variable, "
-        "a command-line argument is visible to other users of the machine)",
+        help="API token; discouraged: a command-line argument is visible to other users of "
+        "the machine and kept in shell history (default: env TRUTO_API_TOKEN, preferred)",
+    )
+    token.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="read the API token from the first line of PATH ('-': standard input)",
     )
 
 

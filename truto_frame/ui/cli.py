@@ -10,7 +10,9 @@
 
 Exit codes: ``0`` every row succeeded (updated or unchanged), ``1`` some row did not (invalid,
 failed, cancelled) or the API refused a read, ``2`` a usage error (bad option, missing file, no
-``id`` column, no token, no confirmation). User mistakes print one line, never a traceback.
+``id`` column, no token, no confirmation), ``130`` / ``143`` stopped by Ctrl-C / SIGTERM (the
+results file is still written), ``141`` standard output was closed (``| head``). User mistakes
+print one line, never a traceback, and never repeat an argument's value.
 argparse is enough here: no new dependency for four subcommands.
 """
 
@@ -27,10 +29,18 @@ import pandas as pd
 
 from ..api.pacing import RateLimits
 from ..engine.journal import Journal
-from ..errors import ConfigurationError, InputError, TrutoFrameError
+from ..errors import ApplyInterrupted, ConfigurationError, InputError, TrutoFrameError
 from ..frame.files import TableFormat, read_table, write_csv, write_table
 from ..planning.headers import export_header_hint
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
+from .stopping import (
+    EXIT_CLOSED_PIPE,
+    default_journal_path,
+    exit_code_of_stop,
+    journal_of_updates,
+    sigterm_as_interrupt,
+    silence_stdout,
+)
 from .summary import check_lines
 from .text import (
     conflict_hint,
@@ -58,11 +68,21 @@ def _remote_query(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _given_token(args: argparse.Namespace) -> str | None:
+    """--token-file (a file or '-' for stdin), else --token, else TRUTO_API_TOKEN."""
+    if args.token_file:
+        if args.token_file == "-":
+            return sys.stdin.readline().strip()
+        with open(args.token_file, encoding="utf-8-sig") as handle:
+            return handle.readline().strip()
+    return args.token or os.environ.get("TRUTO_API_TOKEN")
+
+
 def _require_token(args: argparse.Namespace) -> str:
-    token = args.token or os.environ.get("TRUTO_API_TOKEN")
+    token = _given_token(args)
     if not token or not token.strip():
         raise UsageError(
-            "no API token: set the TRUTO_API_TOKEN environment variable or pass --token"
+            "no API token: set the TRUTO_API_TOKEN environment variable or pass --token-file"
         )
     return token.strip()
 
@@ -100,7 +120,7 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
     from ..planning.build import build_plan
 
     # A dry run needs no token; a real run checks it before reading anything.
-    token = (args.token or os.environ.get("TRUTO_API_TOKEN")) if args.dry_run else None
+    token = _given_token(args) if args.dry_run else None
     if not args.dry_run:
         token = _require_token(args)
     if args.concurrency < 1:
@@ -158,23 +178,41 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         if not _confirm(f"Send {n} update{'s' * (n != 1)} to {plan.base_url} ({accounts})?"):
             print("Cancelled: nothing was sent.", file=out)
             return EXIT_FAILED
-    results = plan.apply(
-        progress=False if args.no_progress else None,
-        # With responses: the results file keeps only a bounded summary of a huge body.
-        journal=Journal(args.journal, responses=True) if args.journal else None,
-        transport=transport,
-        limits=RateLimits(per_account=args.account_limit, per_token=args.token_limit),
-        on_conflict=args.on_conflict,
-    )
+    try:
+        results = plan.apply(
+            progress=False if args.no_progress else None,
+            # With responses: the results file keeps only a bounded summary of a huge body.
+            journal=Journal(args.journal, responses=True) if args.journal else None,
+            transport=transport,
+            limits=RateLimits(per_account=args.account_limit, per_token=args.token_limit),
+            on_conflict=args.on_conflict,
+        )
+        interrupted = False
+    except ApplyInterrupted as stop:  # Ctrl-C or SIGTERM: every row has its result
+        results, interrupted = stop.results, True
+    if args.results:
+        # First: a closed stdout (| head) must not cost the results file.
+        # The results follow their input: a CSV saved by Excel keeps its `;` and BOM.
+        write_table(results_csv_frame(df, results), args.results, like=found)
+    if interrupted:
+        journal = args.journal or str(default_journal_path(args.file))
+        if not args.journal:
+            journal_of_updates(plan, results, journal)
     print(format_results(results, plan.event_ids), file=out)
     hint = conflict_hint(results)
     if hint:
         print(hint, file=out)
     if args.results:
-        # The results follow their input: a CSV saved by Excel keeps its `;` and BOM.
-        write_table(results_csv_frame(df, results), args.results, like=found)
         print(f"Results written to {args.results}", file=out)
     print(summary_line(results), file=out)
+    if interrupted:
+        out.flush()
+        print(
+            "Interrupted: to send the rest, run the same command again with "
+            f"--journal {journal} (rows already updated are not sent again).",
+            file=sys.stderr,
+        )
+        return exit_code_of_stop()
     ok = results["status"].isin(["updated", "skipped"]).all()
     return EXIT_OK if ok else EXIT_FAILED
 
@@ -260,14 +298,28 @@ def main(
     """
     parser = build_parser()
     try:
+        return _run(parser, argv, transport)
+    except BrokenPipeError:  # the reader went away (| head): no traceback, no more output
+        silence_stdout()
+        return EXIT_CLOSED_PIPE
+
+
+def _run(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    transport: httpx.AsyncBaseTransport | None,
+) -> int:
+    try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         if args.command == "update-events":
-            return _update_events(args, transport)
+            with sigterm_as_interrupt():  # a CI timeout or `kill` stops it like Ctrl-C
+                return _update_events(args, transport)
         if args.command == "read-events":
-            return _read_events(args, transport)
+            with sigterm_as_interrupt():
+                return _read_events(args, transport)
         if args.command == "sandbox":
             return _sandbox(args)
         return _demo()
@@ -292,9 +344,9 @@ def main(
         return EXIT_FAILED
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before any row was sent (or while reading)
         _fail("interrupted")
-        return 130
+        return exit_code_of_stop()
 
 
 def _one_line(exc: BaseException) -> str:
