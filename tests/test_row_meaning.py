@@ -6,6 +6,7 @@ say what to do.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import pickle
 
@@ -222,3 +223,87 @@ def test_a_frame_without_read_only_columns_is_still_sent_as_given() -> None:
     df = pd.DataFrame({"id": ["e1"], "calendar.id": ["c"], "remote_data": [{"x": 1}]})
     plan = df.truto.update_events(integrated_account_id="acc-1")
     assert plan.payloads.iloc[0] == {"calendar": {"id": "c"}, "remote_data": {"x": 1}}
+
+
+# --------------------------------------------------------------------------- attendee emails
+
+
+def _with_attendees(events: pd.DataFrame, count: int) -> object:
+    column = f"attendees[{count - 1}].person.emails[0].email"
+    return events.index[events[column].notna()][0]
+
+
+def test_an_attendee_whose_email_cell_was_emptied_is_invalid_naming_the_column(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app)
+    edited = events.copy()
+    label = _with_attendees(edited, 2)
+    edited.loc[label, "attendees[1].person.emails[0].email"] = None  # the type cell stays
+    plan = edited.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    assert plan.statuses.loc[label] == "invalid"
+    [(column, message)] = [
+        (p.column, p.message) for p in plan.problems.itertuples() if p.row == label
+    ]
+    assert column == "attendees[1].person.emails[0].email"
+    assert "every attendee needs an email" in message and "type is set" in message
+    results = _apply(plan, app)
+    assert results.loc[label, "status"] == "invalid"
+    assert _patches(app) == []
+
+
+def test_an_attendee_without_email_in_a_whole_list_names_the_list_cell() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["e1"],
+            "calendar.id": ["c"],
+            "attendees": [
+                '[{"person": {"emails": [{"email": "a@x.io"}]}}, {"person": {"name": "Bo"}}]'
+            ],
+        }
+    )
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    [(column, message)] = plan.problems[["column", "message"]].itertuples(index=False)
+    assert column == "attendees"
+    assert "attendees[1] has none" in message
+
+
+def test_an_attendee_kept_as_read_without_email_may_be_sent_back() -> None:
+    room = {"person": {"name": "Room 4"}, "is_optional": True}
+    baseline = pd.DataFrame(
+        {"id": ["e1"], "calendar.id": ["c"], "attendees": [[room]], "title": ["A"]}
+    )
+    guest = {"person": {"emails": [{"email": "new@x.io"}]}}
+    edited = baseline.assign(attendees=[[room, guest]])
+    plan = edited.truto.update_events(integrated_account_id="acc-1", baseline=baseline)
+    assert plan.statuses.tolist() == ["send"]
+    assert plan.payloads.iloc[0]["attendees"] == [room, guest]
+
+
+def test_the_sandbox_refuses_an_attendee_without_email_as_google_does(app) -> None:  # type: ignore[no-untyped-def]
+    sandbox = app.state.sandbox
+    event_id = sandbox.event_ids(GOOGLECALENDAR_ACCOUNT_ID)[0]
+    event = sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id)
+    body = {
+        "calendar": {"id": event["calendar"]["id"]},
+        "start_time": event["start_time"],
+        "end_time": event["end_time"],
+        "timezone": event["timezone"],
+        "attendees": [{"person": {"emails": [{"type": "work"}]}}],
+    }
+
+    async def patch() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=BASE,
+            headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+        ) as client:
+            return await client.patch(
+                f"/unified/calendar/events/{event_id}",
+                params={"integrated_account_id": GOOGLECALENDAR_ACCOUNT_ID},
+                json=body,
+            )
+
+    answer = asyncio.run(patch())
+    assert answer.status_code == 400
+    assert answer.json()["truto_is_remote_error"] is True
+    assert "Missing attendee email" in answer.json()["message"]
+    assert sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id) == event

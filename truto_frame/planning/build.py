@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from ..api.options import RequestOptions
 from ..errors import ConfigurationError, InputError
+from ..frame.attendee_rules import attendee_email_problems
 from ..frame.flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
@@ -285,6 +286,11 @@ def _plan_rows(
         if payload is not None:
             time_problems, time_warnings = check_times(payload, current)
             row_problems.extend(time_problems)
+            row_problems.extend(
+                attendee_email_problems(
+                    payload, column_set, current.get("attendees") if current else None
+                )
+            )
             row_warnings.extend(time_warnings)
             for column, message in check_update_rules(payload, rules):
                 row_problems.append((column, message))

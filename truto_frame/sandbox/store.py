@@ -13,6 +13,8 @@ the fields Truto maps to them):
   (or ``"primary"`` for the account's first calendar), else the provider answers 404;
 * ``remote_data`` is passed to the provider as is: it is merged into the rendered provider object;
 * fields an integration does not support (``guests_can_*`` on Outlook) are ignored, as Truto does;
+* a new or changed attendee without an email address is a provider 400 (Google: "Missing
+  attendee email.");
 * times are stored in the event's time zone: a naive time is read in ``timezone``, an offset
   time is converted to it; an end before its start is a provider 400;
 * all-day events hold dates (``2026-12-10``, the end exclusive, as Google's ``start.date``):
@@ -110,6 +112,25 @@ def _event_start(event: Mapping[str, Any]) -> datetime:
 
 def _event_end(event: Mapping[str, Any]) -> datetime:
     return parse_time(event["end_time"], event.get("timezone"))
+
+
+def _attendee_without_email(attendees: Any, stored: Any) -> bool:
+    # A new or changed attendee with no email address; one stored as it is may stay so.
+    if not isinstance(attendees, list):
+        return False
+    known = stored if isinstance(stored, list) else []
+    for attendee in attendees:
+        if not isinstance(attendee, Mapping) or attendee in known:
+            continue
+        person = attendee.get("person") or {}
+        emails = person.get("emails") if isinstance(person, Mapping) else None
+        entries = emails if isinstance(emails, list) else []
+        if not entries or not all(
+            isinstance(e, Mapping) and isinstance(e.get("email"), str) and e["email"].strip()
+            for e in entries
+        ):
+            return True
+    return False
 
 
 def _loc(parts: Iterable[int | str]) -> str:
@@ -250,6 +271,11 @@ class EventStore:
         """
         calendar = payload.get("calendar") or {}
         stored = self.find(account, event_id, calendar.get("id"))
+        if _attendee_without_email(payload.get("attendees"), stored.event.get("attendees")):
+            # Google: 400 "Missing attendee email."; Graph refuses a recipient with no address.
+            google = self.integration(account) != "outlookcalendar"
+            text = "Missing attendee email." if google else "At least one recipient isn't valid."
+            raise StoreError(400, text, remote=True)
         updated = copy.deepcopy(stored.event)
         for key, value in payload.items():
             if key in {"calendar", "remote_data"}:
