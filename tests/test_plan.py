@@ -59,13 +59,20 @@ def test_json_text_cells_are_parsed_and_lists_sent_whole() -> None:
         {
             "id": ["a"],
             "calendar": ['{"id": "primary"}'],
-            "attendees": ['[{"person": {"emails": [{"email": "x@y.io"}]}}, {"is_optional": true}]'],
+            "attendees": [
+                '[{"person": {"emails": [{"email": "x@y.io"}]}},'
+                ' {"person": {"emails": [{"email": "z@y.io"}]}, "is_optional": true}]'
+            ],
             "recurrence": ['["RRULE:FREQ=WEEKLY;BYDAY=MO"]'],
         }
     )
     payload = plan_of(df).payloads.iloc[0]
     assert payload["calendar"] == {"id": "primary"}
-    assert payload["attendees"][1] == {"is_optional": True}
+    # (every attendee needs an email: an attendee of is_optional alone is invalid)
+    assert payload["attendees"][1] == {
+        "person": {"emails": [{"email": "z@y.io"}]},
+        "is_optional": True,
+    }
     assert payload["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO"]
 
 
@@ -75,6 +82,7 @@ def test_problems_name_the_column_as_in_the_frame() -> None:
             "id": ["a", "b", "c"],
             "calendar.id": [CAL, CAL, CAL],
             "attendees[0].response.status": ["maybe", "accepted", np.nan],
+            "attendees[0].person.emails[0].email": [np.nan, "b@y.io", np.nan],
             "attendees": [np.nan, np.nan, '[{"person": {"emails": [{"email": "not-an-email"}]}}]'],
         },
         index=["r1", "r2", "r3"],

@@ -307,3 +307,18 @@ def test_the_sandbox_refuses_an_attendee_without_email_as_google_does(app) -> No
     assert answer.json()["truto_is_remote_error"] is True
     assert "Missing attendee email" in answer.json()["message"]
     assert sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id) == event
+
+
+def test_an_invalid_value_in_a_whole_cell_names_that_cell_not_an_empty_part_column() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["e1"],
+            "calendar.id": ["c"],
+            "attendees": ['[{"person": {"emails": [{"email": "a@x.io"}]}}, {"person": {}}]'],
+            "attendees[1].person.emails[0].email": [np.nan],  # a part column, left empty
+        }
+    )
+    plan = df.truto.update_events(integrated_account_id="acc-1")
+    [(column, message)] = plan.problems[["column", "message"]].itertuples(index=False)
+    assert column == "attendees"
+    assert "attendees[1] has none" in message

@@ -177,6 +177,11 @@ def _rules_for_account(
     return rules_for(integration)
 
 
+def _filled_columns(df: pd.DataFrame, position: int, columns: Sequence[str]) -> set[str]:
+    row = df.iloc[position]
+    return {c for c in columns if normalize_cell(row[c]) is not MISSING}
+
+
 @dataclass
 class _RowsPlanned:
     payloads: list[dict[str, Any] | None]
@@ -197,7 +202,6 @@ def _plan_rows(
     baseline_events: Mapping[BaselineKey, dict[str, Any]] | None,
 ) -> _RowsPlanned:
     """Unflatten, validate and check every row; fills ``problems`` in place."""
-    column_set = set(body_columns)
     payloads: list[dict[str, Any] | None] = []
     statuses: list[str] = []
     unsupported: dict[str, set[str]] = {}
@@ -247,8 +251,11 @@ def _plan_rows(
             try:
                 payload = payload_from_model(EventUpdate.model_validate(body))
             except ValidationError as exc:
+                # Slow path: name the column the value came from, among the row's filled ones
+                # (a whole `attendees` cell, not the empty part column next to it).
+                filled = _filled_columns(df, i, body_columns)
                 for err in exc.errors(include_url=False, include_context=False):
-                    column, inner = _loc_to_column(err["loc"], column_set)
+                    column, inner = _loc_to_column(err["loc"], filled)
                     where = f" (at {inner})" if inner else ""
                     row_problems.append((column, f"{err['msg']}{where}"))
         row_warnings: list[tuple[str, str]] = []
@@ -286,11 +293,12 @@ def _plan_rows(
         if payload is not None:
             time_problems, time_warnings = check_times(payload, current)
             row_problems.extend(time_problems)
-            row_problems.extend(
-                attendee_email_problems(
-                    payload, column_set, current.get("attendees") if current else None
+            known = current.get("attendees") if current else None
+            if attendee_email_problems(payload, (), known):
+                # Slow path: name the filled column each attendee came from (a whole cell).
+                row_problems.extend(
+                    attendee_email_problems(payload, _filled_columns(df, i, body_columns), known)
                 )
-            )
             row_warnings.extend(time_warnings)
             for column, message in check_update_rules(payload, rules):
                 row_problems.append((column, message))
