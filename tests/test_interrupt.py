@@ -292,3 +292,101 @@ def test_a_script_interrupted_with_sigint_exits_non_zero_with_complete_results(
     assert len(statuses) == 8
     assert "cancelled" in statuses and statuses[0] == "updated"
     assert set(statuses) <= {"updated", "cancelled"}
+
+
+# --------------------------------------------------------------------------- a notebook kernel
+
+# Run in a child process: finding the kernel imports ipykernel, which would make this test
+# process look like a notebook to the code under test (see test_notebooks.py).
+_KERNEL = textwrap.dedent(
+    '''
+    import json, sys
+    from jupyter_client.manager import start_new_kernel
+
+    SETUP = """
+    import httpx, truto_frame
+    from truto_frame.sandbox import OUTLOOK_ACCOUNT_ID, SandboxConfig, create_app
+    from truto_frame.sandbox.faults import FaultConfig
+    app = create_app(SandboxConfig(faults=FaultConfig(latency=0.3)))
+    transport = httpx.ASGITransport(app=app)
+    before = truto_frame.read_events(OUTLOOK_ACCOUNT_ID, token="sandbox-token",
+        base_url="http://sandbox", start_time="2000-01-01", end_time="2100-01-01",
+        transport=transport).head(8)
+    edited = before.assign(title=[f"Renamed {n}" for n in range(8)])
+    plan = edited.truto.update_events(token="sandbox-token", base_url="http://sandbox",
+        baseline=before, concurrency=1)
+    preview = plan.preview().preview
+    """
+    APPLY = "plan.apply(transport=transport, on_result=lambda label, r: print('landed'))"
+    REPORT = """
+    import json
+    print(json.dumps({"statuses": plan.results["status"].tolist(),
+                      "apply_disabled": preview.apply_button.disabled,
+                      "summary": preview.results_summary.value}))
+    """
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        def run(code, on_output=None):
+            msg_id = kc.execute(code)
+            out = []
+            while True:
+                msg = kc.get_iopub_msg(timeout=120)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    out.append(content["text"])
+                    if on_output is not None:
+                        on_output(content["text"])
+                elif kind == "error":
+                    out.append("ERROR " + content["ename"] + ": " + content["evalue"])
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "".join(out)
+
+        assert "ERROR" not in run(SETUP)
+        pressed = []
+
+        def stop_once(text):
+            if "landed" in text and not pressed:  # mid-run: the kernel's Stop button
+                pressed.append(True)
+                km.interrupt_kernel()
+
+        applied = run(APPLY, stop_once)
+        report = run(REPORT)
+        print(json.dumps({"apply": applied, "report": report}))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    '''
+)
+
+
+def test_the_kernel_interrupt_stops_apply_and_the_preview_shows_the_partial_results(
+    tmp_path: Path,
+) -> None:
+    for module in ("jupyter_client", "ipykernel", "ipywidgets"):
+        pytest.importorskip(module)
+    env = {
+        **os.environ,
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONPATH": str(Path(truto_frame.__file__).parents[1]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _KERNEL],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "ERROR ApplyInterrupted" in seen["apply"], seen
+    assert "plan.retry_failed()" in seen["apply"]
+    report = json.loads(seen["report"])
+    statuses = report["statuses"]
+    assert len(statuses) == 8 and statuses[0] == "updated" and "cancelled" in statuses
+    assert report["apply_disabled"] is True
+    assert "cancelled" in report["summary"]
