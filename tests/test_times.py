@@ -374,3 +374,25 @@ def test_a_local_time_the_clocks_skip_or_repeat_is_a_warning() -> None:
     assert warnings["column"].tolist() == ["start_time", "start_time"]
     assert "does not exist in Europe/Berlin" in warnings["message"].iloc[0]
     assert "happens twice in Europe/Berlin" in warnings["message"].iloc[1]
+
+
+def test_without_baseline_the_read_snapshot_keeps_dates_and_local_times(app) -> None:  # type: ignore[no-untyped-def]
+    # events.copy() + edits + update_events() with no baseline=: the frame remembers what was
+    # read, so the same rules hold as with baseline=events.
+    events = _read(app, GOOGLE_ACCOUNT_ID)
+    all_day, timed = _all_day(events), _timed(events, "Europe/Berlin")
+    day = events.at[timed, "start_time"][:10]
+    edited = events.copy()
+    edited.at[all_day, "title"] = "Holiday (renamed)"
+    edited.loc[timed, ["start_time", "end_time"]] = [f"{day} 09:00", f"{day} 10:00"]
+    plan = _plan(app, edited, integration="google")
+    assert plan.statuses[[all_day, timed]].tolist() == ["send", "send"]
+    assert plan.payloads[all_day]["start_time"] == events.at[all_day, "start_time"]
+    assert _apply(app, plan).loc[[all_day, timed], "status"].tolist() == ["updated", "updated"]
+    back = _read(app, GOOGLE_ACCOUNT_ID).set_index("id")
+    holiday = back.loc[events.at[all_day, "id"]]
+    assert (holiday["start_time"], holiday["end_time"]) == (
+        events.at[all_day, "start_time"],
+        events.at[all_day, "end_time"],
+    )
+    assert back.at[events.at[timed, "id"], "start_time"] == f"{day}T09:00:00+01:00"
