@@ -13,7 +13,14 @@ import pandas as pd
 import pytest
 
 import truto_frame
-from truto_frame.frame.times import as_date, in_zone, localize, offset_disagrees, time_kind
+from truto_frame.frame.times import (
+    as_date,
+    clock_change,
+    in_zone,
+    localize,
+    offset_disagrees,
+    time_kind,
+)
 from truto_frame.model.zones import iana_zone, zone_hint
 from truto_frame.sandbox import (
     DEFAULT_TOKEN,
@@ -83,6 +90,28 @@ def test_what_a_time_text_means() -> None:
     assert as_date("2026-12-11T00:00:00+01:00", "Europe/Berlin") == "2026-12-11"
     assert as_date("2026-12-10T23:00:00Z", "Europe/Berlin") == "2026-12-11"
     assert as_date("2026-12-11T00:00:00Z", "Europe/Berlin") is None
+    assert clock_change("2027-03-28 02:30", "Europe/Berlin") == "skipped"
+    assert clock_change("2027-10-31 02:30", "Europe/Berlin") == "repeated"
+    assert clock_change("2027-10-31 04:30", "Europe/Berlin") is None
+    assert localize("2027-03-28 02:30", "Europe/Berlin") == "2027-03-28T03:30:00+02:00"
+    assert localize("2027-10-31 02:30", "Europe/Berlin") == "2027-10-31T02:30:00+02:00"
+
+
+def test_row_rules_on_bodies() -> None:
+    from truto_frame.planning.time_rules import check_times
+
+    zone = {"timezone": "Europe/Berlin"}
+    same = {"start_time": "2026-12-10T09:00:00+01:00", "end_time": "2026-12-10T08:00:00Z"}
+    (problem,), _ = check_times({**same, **zone}, None)
+    assert problem[0] == "end_time" and "would end when it starts" in problem[1]
+    # A naive end is read in the row's zone before it is compared with an aware start.
+    mixed = {"start_time": "2026-12-10T09:00:00+01:00", "end_time": "2026-12-10T09:30:00"}
+    assert check_times({**mixed, **zone}, None)[0] == []
+    assert check_times({"start_time": "2026-12-10", "end_time": "2026-12-11", **zone}, None) == (
+        [],
+        [],
+    )
+    assert check_times({"start_time": "2026-12-11", "end_time": "2026-12-10"}, None)[0]
 
 
 def test_windows_zone_names_map_to_iana_from_cldr() -> None:

@@ -17,23 +17,30 @@ they answer ``None`` and leave the judgement to the schema.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "ClockChange",
     "TimeKind",
     "as_date",
     "clock_change",
     "in_zone",
     "localize",
+    "localize_value",
     "offset_disagrees",
     "parse_time",
     "time_kind",
     "wall_clock",
+    "zone_info",
 ]
 
 TimeKind = Literal["date", "naive", "aware"]
 """What a time text is: a date, a date-time without offset, or one with an offset."""
+
+ClockChange = Literal["skipped", "repeated"]
+"""A wall-clock time the zone's clocks jump over (spring) or pass twice (autumn)."""
 
 
 def parse_time(text: str) -> date | datetime | None:
@@ -52,14 +59,15 @@ def parse_time(text: str) -> date | datetime | None:
     if not isinstance(text, str):
         return None
     value = text.strip()
+    if value[-1:] in ("Z", "z"):  # Python 3.11+ reads "Z"; 3.10 needs it spelled +00:00.
+        value = value[:-1] + "+00:00"
     if len(value) == 10:
         try:
             return date.fromisoformat(value)
         except ValueError:
             return None
     try:
-        # Python 3.11+ reads "Z"; 3.10 needs it spelled as +00:00.
-        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 
@@ -80,13 +88,44 @@ def time_kind(text: str) -> TimeKind | None:
     return "naive" if value.tzinfo is None else "aware"
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
+def zone_info(name: str | None) -> ZoneInfo | None:
+    """The ``ZoneInfo`` of an IANA name, or ``None`` when there is none (cached per name)."""
     if not name:
         return None
+    return _zone_info(name)
+
+
+@lru_cache(maxsize=512)
+def _zone_info(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def localize_value(value: datetime, tz: ZoneInfo) -> tuple[datetime, ClockChange | None]:
+    """Put a naive wall-clock time in ``tz``: the aware time, and any clock change it falls in.
+
+    The one step :func:`localize` and :func:`clock_change` share, for callers that have parsed
+    the text already (a plan does this for every row).
+
+    Returns
+    -------
+    (datetime, {"skipped", "repeated"} or None)
+        A skipped time comes back moved on by the jump (02:30 -> 03:30 with the summer
+        offset); a repeated one as the first of the two.
+    """
+    # PEP 495: fold=0 and fold=1 differ only in a clock change; in a gap (spring) the first
+    # offset is the smaller, in a fold (autumn) the larger. Two lookups, no conversion, for the
+    # common case: this runs for every time of every row of a plan.
+    local = value.replace(tzinfo=tz)
+    before = local.utcoffset()
+    after = value.replace(tzinfo=tz, fold=1).utcoffset()
+    if before == after or before is None or after is None:
+        return local, None
+    if before < after:
+        return local.astimezone(timezone.utc).astimezone(tz), "skipped"
+    return local, "repeated"
 
 
 def localize(text: str, zone: str | None) -> str:
@@ -114,16 +153,15 @@ def localize(text: str, zone: str | None) -> str:
     '2026-12-10'
     """
     value = parse_time(text)
-    tz = _zone(zone)
+    tz = zone_info(zone)
     if not isinstance(value, datetime) or value.tzinfo is not None or tz is None:
         return text
-    # astimezone: a time the clocks skip (02:30 on a spring-forward night) becomes the real
-    # wall clock it stands for (03:30, with the summer offset) instead of an offset the zone
-    # never has at that moment.
-    return value.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz).isoformat()
+    # A time the clocks skip (02:30 on a spring-forward night) becomes the real wall clock it
+    # stands for (03:30, with the summer offset), never an offset the zone does not have then.
+    return localize_value(value, tz)[0].isoformat()
 
 
-def clock_change(text: str, zone: str | None) -> Literal["skipped", "repeated"] | None:
+def clock_change(text: str, zone: str | None) -> ClockChange | None:
     """Say whether a naive wall-clock time falls in a clock change of ``zone``.
 
     Returns
@@ -141,16 +179,10 @@ def clock_change(text: str, zone: str | None) -> Literal["skipped", "repeated"] 
     'repeated'
     """
     value = parse_time(text)
-    tz = _zone(zone)
+    tz = zone_info(zone)
     if not isinstance(value, datetime) or value.tzinfo is not None or tz is None:
         return None
-    first = value.replace(tzinfo=tz)
-    back = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
-    if back != value:
-        return "skipped"
-    if first.utcoffset() != value.replace(tzinfo=tz, fold=1).utcoffset():
-        return "repeated"
-    return None
+    return localize_value(value, tz)[1]
 
 
 def offset_disagrees(text: str, zone: str | None) -> bool:
@@ -164,7 +196,7 @@ def offset_disagrees(text: str, zone: str | None) -> bool:
     False
     """
     value = parse_time(text)
-    tz = _zone(zone)
+    tz = zone_info(zone)
     if not isinstance(value, datetime) or value.tzinfo is None or tz is None:
         return False
     return value.utcoffset() != value.astimezone(tz).utcoffset()
@@ -181,7 +213,7 @@ def in_zone(text: str, zone: str | None) -> date | datetime | None:
     value = parse_time(text)
     if not isinstance(value, datetime):
         return value
-    tz = _zone(zone) or timezone.utc
+    tz = zone_info(zone) or timezone.utc
     if value.tzinfo is None:
         return value.replace(tzinfo=tz)
     return value.astimezone(tz)

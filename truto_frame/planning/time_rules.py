@@ -20,19 +20,10 @@ Each problem names the column and the fix; a row with one is ``invalid`` and is 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from ..frame.times import (
-    as_date,
-    clock_change,
-    in_zone,
-    localize,
-    offset_disagrees,
-    parse_time,
-    time_kind,
-    wall_clock,
-)
+from ..frame.times import localize_value, parse_time, time_kind, zone_info
 
 __all__ = ["TIME_FIELDS", "check_times", "prepare_times", "row_zone"]
 
@@ -78,31 +69,39 @@ def prepare_times(
         A naive time that the zone's clocks skip (spring) or repeat (autumn).
     """
     warnings: list[Issue] = []
-    if not any(isinstance(payload.get(f), str) for f in TIME_FIELDS):
-        return dict(payload), warnings
-    zone = row_zone(payload, current)
-    dated = _dated(current)
     out = dict(payload)
-    for field in TIME_FIELDS:
-        text = out.get(field)
-        if not isinstance(text, str):
-            continue
-        day = as_date(text, zone) if dated and zone else None
-        if day is not None:
-            out[field] = day
-            continue
-        out[field] = localize(text, zone)
-        change = clock_change(text, zone)
-        if change is not None:
-            sent = wall_clock(out[field], zone)
-            how = (
-                f"does not exist in {zone} (the clocks jump over it); it is sent as {sent}"
-                if change == "skipped"
-                else f"happens twice in {zone} (the clocks go back); it is sent as the first, "
-                f"{out[field]}"
-            )
-            warnings.append((field, f"{text.strip()} {how}; give an offset to choose"))
+    texts = [(f, out[f]) for f in TIME_FIELDS if type(out.get(f)) is str]
+    if not texts:
+        return out, warnings
+    zone = row_zone(payload, current)
+    tz = zone_info(zone)
+    dated = _dated(current)
+    for field, text in texts:
+        # Parsed once per cell: this runs for every row of a plan.
+        value = parse_time(text)
+        if not isinstance(value, datetime):
+            continue  # a date, or text the schema has already judged
+        if value.tzinfo is None and tz is not None:
+            local, change = localize_value(value, tz)
+            out[field] = local.isoformat()
+            if change is not None:
+                warnings.append((field, _clock_message(text, local, zone, change)))
+        else:
+            local = value.astimezone(tz) if tz is not None else value
+        if dated and tz is not None and local.timetz().replace(tzinfo=None) == time(0):
+            out[field] = local.date().isoformat()  # midnight on an all-day event: its date
     return out, warnings
+
+
+def _clock_message(text: str, local: datetime, zone: str | None, change: str) -> str:
+    how = (
+        f"does not exist in {zone} (the clocks jump over it); it is sent as "
+        f"{local.strftime('%Y-%m-%d %H:%M')}"
+        if change == "skipped"
+        else f"happens twice in {zone} (the clocks go back); it is sent as the first, "
+        f"{local.isoformat()}"
+    )
+    return f"{text.strip()} {how}; give an offset to choose"
 
 
 def _title(current: Mapping[str, Any] | None) -> str:
@@ -118,29 +117,6 @@ def _edited(field: str, text: str, current: Mapping[str, Any] | None) -> bool:
 def _offset_text(moment: datetime) -> str:
     offset = moment.strftime("%z")
     return f"{offset[:3]}:{offset[3:]}" if offset else "?"
-
-
-def _order_problem(start: str, end: str, zone: str | None) -> Issue | None:
-    a, b = in_zone(start, zone), in_zone(end, zone)
-    if a is None or b is None:
-        return None
-    if isinstance(a, datetime) != isinstance(b, datetime):
-        return None
-    if (
-        isinstance(a, datetime)
-        and isinstance(b, datetime)
-        and (a.tzinfo is None) != (b.tzinfo is None)
-    ):
-        return None
-    assert isinstance(a, date) and isinstance(b, date)
-    if b > a:
-        return None
-    how = "would end when it starts" if b == a else "would end before it starts"
-    return (
-        "end_time",
-        f"make end_time later than start_time: the event {how} "
-        f"(start_time {start}, end_time {end})",
-    )
 
 
 def check_times(
@@ -163,16 +139,17 @@ def check_times(
     warnings : list of (column, message)
         What is sent but probably not meant: an edited time whose offset is not its zone's.
     """
-    texts = {f: payload[f] for f in TIME_FIELDS if isinstance(payload.get(f), str)}
+    texts = {f: payload[f] for f in TIME_FIELDS if type(payload.get(f)) is str}
     if not texts:
         return [], []
     zone = row_zone(payload, current)
-    kinds = {f: time_kind(t) for f, t in texts.items()}
+    tz = zone_info(zone)
+    values = {f: parse_time(t) for f, t in texts.items()}  # once per cell
     problems: list[Issue] = []
     warnings: list[Issue] = []
     if _dated(current):
         for field, text in texts.items():
-            if kinds[field] != "date":
+            if isinstance(values[field], datetime):
                 was = current.get(field) if current is not None else None
                 problems.append(
                     (
@@ -182,39 +159,57 @@ def check_times(
                         "whole days",
                     )
                 )
-    if not problems and len(texts) == 2 and None not in kinds.values():
+    if not problems and len(texts) == 2 and None not in values.values():
         start, end = texts["start_time"], texts["end_time"]
-        dates = [f for f in TIME_FIELDS if kinds[f] == "date"]
-        if len(dates) == 1:
-            other = "end_time" if dates[0] == "start_time" else "start_time"
+        a, b = values["start_time"], values["end_time"]
+        if isinstance(a, datetime) != isinstance(b, datetime):
             problems.append(
                 (
-                    other if current is not None and _dated(current) else "end_time",
+                    "end_time",
                     "give start_time and end_time both as dates (all-day, e.g. 2026-12-10 and "
                     "2026-12-11) or both as date-times (e.g. 2026-12-10 09:00): "
                     f"{start} and {end} mix a date and a date-time",
                 )
             )
-        else:
-            found = _order_problem(start, end, zone)
-            if found is not None:
-                problems.append(found)
-    for field, text in texts.items():
-        if kinds[field] != "aware" or not _edited(field, text, current):
-            continue
-        if zone is not None and offset_disagrees(text, zone):
-            local = in_zone(text, zone)
-            given = parse_time(text)
-            assert isinstance(local, datetime) and isinstance(given, datetime)
-            meant = given.replace(tzinfo=None)
-            spec = "%H:%M" if meant.second == 0 and meant.microsecond == 0 else "%H:%M:%S"
-            warnings.append(
+        elif _not_after(a, b, tz):  # type: ignore[arg-type]
+            how = "would end when it starts" if a == b else "would end before it starts"
+            problems.append(
                 (
-                    field,
-                    f"{text} is an instant (offset {_offset_text(given)}), which is "
-                    f"{wall_clock(text, zone)} in {zone}, the event's time zone "
-                    f"(offset {_offset_text(local)}); to mean {meant.strftime(spec)} there, "
-                    f"write {meant.strftime('%Y-%m-%d ' + spec)} without an offset",
+                    "end_time",
+                    f"make end_time later than start_time: the event {how} "
+                    f"(start_time {start}, end_time {end})",
                 )
             )
+    for field, text in texts.items():
+        given = values[field]
+        if not isinstance(given, datetime) or given.tzinfo is None or tz is None:
+            continue
+        local = given.astimezone(tz)
+        if local.utcoffset() == given.utcoffset() or not _edited(field, text, current):
+            continue
+        meant = given.replace(tzinfo=None)
+        spec = "%H:%M" if meant.second == 0 and meant.microsecond == 0 else "%H:%M:%S"
+        warnings.append(
+            (
+                field,
+                f"{text} is an instant (offset {_offset_text(given)}), which is "
+                f"{local.strftime('%Y-%m-%d ' + spec)} in {zone}, the event's time zone "
+                f"(offset {_offset_text(local)}); to mean {meant.strftime(spec)} there, "
+                f"write {meant.strftime('%Y-%m-%d ' + spec)} without an offset",
+            )
+        )
     return problems, warnings
+
+
+def _not_after(a: date, b: date, tz: Any) -> bool:
+    # Whether the end (b) is not after the start (a); False when they cannot be compared.
+    if (
+        isinstance(a, datetime)
+        and isinstance(b, datetime)
+        and (a.tzinfo is None) != (b.tzinfo is None)
+    ):
+        if tz is None:
+            return False
+        a = a if a.tzinfo is not None else a.replace(tzinfo=tz)
+        b = b if b.tzinfo is not None else b.replace(tzinfo=tz)
+    return b <= a
