@@ -126,6 +126,29 @@ def test_ctrl_c_raises_out_of_apply_with_every_row_and_the_journal_written(
     assert _patches(app) == ROWS
 
 
+def test_ctrl_c_inside_an_on_result_callback_stops_the_same_way(app: Any, tmp_path: Path) -> None:
+    plan = _plan(app)
+    journal = tmp_path / "run.jsonl"
+    landed: list[Any] = []
+
+    def on_result(label: Any, result: Any) -> None:
+        landed.append(label)
+        if len(landed) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the callback ran
+
+    with pytest.raises(ApplyInterrupted) as caught:
+        plan.apply(
+            transport=httpx.ASGITransport(app=app),
+            journal=str(journal),
+            on_result=on_result,
+            progress=False,
+        )
+    assert plan.results is not None and caught.value.results is plan.results
+    assert plan.results["status"].tolist() == ["updated"] * 2 + ["cancelled"] * (ROWS - 2)
+    assert len(journal.read_text().splitlines()) == 2
+    assert _patches(app) == 2
+
+
 def test_ctrl_c_during_retry_failed_keeps_the_merged_results(app: Any) -> None:
     plan = _plan(app)
     with pytest.raises(ApplyInterrupted):

@@ -8,6 +8,7 @@ importable from here); nothing is sent until :meth:`EventUpdatePlan.apply`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -581,7 +582,8 @@ class EventUpdatePlan:
             :class:`~truto_frame.engine.results.RowResult` as each sent row's result lands; for a
             live count or a log. It runs in the engine's thread: keep it quick. If it
             raises, no new request starts and the error is raised once the requests in
-            flight have ended (a journal has recorded them).
+            flight have ended (a journal has recorded them); a ``KeyboardInterrupt`` it
+            raises (Ctrl-C while it ran) stops the run like Ctrl-C anywhere else.
         again : bool, default False
             Send every row again although the plan was already applied. Without it a
             second ``apply()`` (a notebook cell run twice) raises instead of sending, and
@@ -629,7 +631,8 @@ class EventUpdatePlan:
                     on_conflict=on_conflict,
                 )
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            # CancelledError: an on_result callback raised KeyboardInterrupt (see sending.py)
             results = self.results
             if results is None or results is before:  # stopped before any result landed
                 raise

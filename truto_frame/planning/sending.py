@@ -202,12 +202,20 @@ async def send_plan(
             )
         labels = plan._index
 
+        # Set by a callback's KeyboardInterrupt; run_jobs checks it before every new request.
+        stopped_by_callback = asyncio.Event()
+
         def landed(job: Job, result: CallResult) -> None:
             if journal_obj is not None:
                 journal_obj.record(job, result)  # first: a failing callback must not lose it
             if on_result is not None:
                 position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
-                on_result(labels[position], _row_result(result, log.merged.get(position)))
+                try:
+                    on_result(labels[position], _row_result(result, log.merged.get(position)))
+                except KeyboardInterrupt:
+                    # Ctrl-C while the callback ran (or a callback meaning it): the same
+                    # graceful stop as a Ctrl-C anywhere else, not a crashed event loop.
+                    stopped_by_callback.set()
 
         run = asyncio.ensure_future(
             run_jobs(
@@ -217,10 +225,12 @@ async def send_plan(
                 concurrency=plan.concurrency,
                 on_result=landed,
                 progress=progress,
+                cancel_event=stopped_by_callback,
             )
         )
         try:
             outcome, interrupted = await _settle(run)
+            interrupted = interrupted or stopped_by_callback.is_set()
         finally:
             if owned:
                 await client.aclose()
