@@ -193,6 +193,35 @@ def test_a_cancelled_apply_async_raises_cancelled_error_and_keeps_results(app: A
     assert plan.results["status"].tolist() == ["updated"] + ["cancelled"] * (ROWS - 1)
 
 
+def test_a_cancellation_while_the_client_closes_keeps_the_results(app: Any) -> None:
+    plan = _plan(app)
+    closing, release = asyncio.Event(), asyncio.Event()
+
+    class SlowClose(httpx.AsyncBaseTransport):
+        inner = httpx.ASGITransport(app=app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            closing.set()
+            await release.wait()
+
+    async def cell() -> None:
+        task = asyncio.ensure_future(plan.apply_async(transport=SlowClose(), progress=False))
+        await closing.wait()  # every row has landed; the client is closing
+        task.cancel()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cell())
+    assert plan.results is not None
+    assert plan.results["status"].tolist() == ["updated"] * ROWS
+
+
 def test_an_apply_while_the_plan_is_being_applied_is_refused(app: Any) -> None:
     plan = _plan(app)
     seen: list[BaseException] = []

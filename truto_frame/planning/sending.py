@@ -230,10 +230,13 @@ async def send_plan(
         )
         try:
             outcome, interrupted = await _settle(run)
-            interrupted = interrupted or stopped_by_callback.is_set()
-        finally:
+        except BaseException:
             if owned:
                 await client.aclose()
+            raise
+        interrupted = interrupted or stopped_by_callback.is_set()
+        if owned:  # a Ctrl-C while closing must not lose the results either
+            interrupted = await _close_settled(client) or interrupted
         for job in jobs:
             result = outcome.get(job.key)
             position = int(job.key)  # type: ignore[call-overload]  # keys are row positions
@@ -247,6 +250,20 @@ async def send_plan(
     if interrupted:
         raise RunStopped(frame)
     return frame
+
+
+async def _close_settled(client: TrutoClient) -> bool:
+    """Close the client even if cancelled meanwhile; say whether there was a cancellation."""
+    closing = asyncio.ensure_future(client.aclose())
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(closing)
+            return cancelled
+        except asyncio.CancelledError:
+            if closing.done():
+                return True
+            cancelled = True
 
 
 async def _settle(
