@@ -322,3 +322,69 @@ def test_an_invalid_value_in_a_whole_cell_names_that_cell_not_an_empty_part_colu
     [(column, message)] = plan.problems[["column", "message"]].itertuples(index=False)
     assert column == "attendees"
     assert "attendees[1] has none" in message
+
+
+# --------------------------------------------------------------------------- undo
+
+
+def _title_edit(app, **options):  # type: ignore[no-untyped-def]
+    events = _read(app, GOOGLECALENDAR_ACCOUNT_ID)
+    edited = events.copy()
+    label = edited.index[0]
+    edited.loc[label, "title"] = "Renamed for the undo test"
+    plan = edited.truto.update_events(
+        token=DEFAULT_TOKEN, base_url=BASE, integration="googlecalendar", **options
+    )
+    results = _apply(plan, app)
+    assert results.loc[label, "status"] == "updated"
+    return events, label, plan
+
+
+def _no_null_required(app) -> None:  # type: ignore[no-untyped-def]
+    for request in _patches(app):
+        for field in ("calendar", "start_time", "end_time", "title", "timezone"):
+            assert request.body.get(field, "absent") is not None, (field, request.body)
+
+
+@pytest.mark.parametrize("response_format", ["raw", "normalized", "stream"])
+def test_undo_after_a_provider_shaped_apply_is_refused_and_sends_nothing(
+    app, response_format: str
+) -> None:  # type: ignore[no-untyped-def]
+    _, _, plan = _title_edit(app, response_format=response_format)
+    assert not plan.can_undo
+    with pytest.raises(InputError, match="response_format") as info:
+        plan.undo()
+    assert "read_events" in str(info.value)
+    assert len(_patches(app)) == 1
+    _no_null_required(app)
+
+
+def test_undo_and_undo_of_undo_restore_values_and_never_clear_a_required_field(app) -> None:  # type: ignore[no-untyped-def]
+    events, label, plan = _title_edit(app, exclude_fields=["title", "calendar", "start_time"])
+    event_id = events.loc[label, "id"]
+    original = events.loc[label, "title"]
+    undo = plan.undo()
+    assert undo.statuses.tolist() == ["send"]
+    assert _apply(undo, app)["status"].tolist() == ["updated"]
+    sandbox = app.state.sandbox
+    assert sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id)["title"] == original
+    # The responses left out title, calendar and start_time: the undo's own baseline keeps the
+    # values it can work out instead of reading them as null.
+    redo = undo.undo()
+    assert redo.statuses.tolist() == ["send"]
+    assert redo.payloads.iloc[0]["title"] == "Renamed for the undo test"
+    assert _apply(redo, app)["status"].tolist() == ["updated"]
+    assert sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, event_id)["title"] == (
+        "Renamed for the undo test"
+    )
+    _no_null_required(app)
+
+
+def test_an_undo_that_would_clear_a_required_field_is_invalid() -> None:
+    from truto_frame.model.integrations import rules_for
+    from truto_frame.planning.undo import undo_problems
+
+    body = {"calendar": None, "start_time": None, "end_time": None, "title": None}
+    problems = dict(undo_problems(body, {}, rules_for("googlecalendar")))
+    assert {"calendar", "start_time", "end_time", "title"} <= set(problems)
+    assert "never cleared" in problems["title"]

@@ -207,6 +207,11 @@ class EventUpdatePlan:
         return self._baselines is not None
 
     @property
+    def can_undo(self) -> bool:
+        """Whether :meth:`undo` can be built once applied: a baseline and unified responses."""
+        return self._baselines is not None and self.options.response_format == "unified"
+
+    @property
     def baselines(self) -> pd.Series:
         """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
         values = self._baselines if self._baselines is not None else [None] * len(self._index)
@@ -331,7 +336,8 @@ class EventUpdatePlan:
         Raises
         ------
         InputError
-            If the plan has no baseline or has not been applied.
+            If the plan has no baseline, has not been applied, or was applied with a
+            ``response_format`` other than ``"unified"``.
         """
         from .undo import build_undo_plan
 

@@ -3,9 +3,12 @@
 An applied plan with a baseline knows, for every row it ``updated``, which top-level fields it
 sent and what they held before. :func:`build_undo_plan` turns that into a new
 :class:`~truto_frame.planning.plan.EventUpdatePlan` that sends those fields with their baseline
-values
-(``null`` where the field was empty), to be previewed and applied like any plan. Its own
+values (``null`` where the field was empty), to be previewed and applied like any plan. Its own
 baseline is the state the first run left, so an undo can itself be undone.
+
+The undo is checked like any plan (the integration's rules, the time rules) and never clears a
+required field (:data:`NEVER_CLEARED`); it is refused after a ``raw``, ``normalized`` or
+``stream`` apply, whose responses are not unified events.
 
 :func:`failed_rows_plan` plans the rows that ``failed`` or were ``cancelled`` again, with the
 same bodies, and :func:`merge_retry_results` folds that run's results back into the full frame
@@ -24,18 +27,22 @@ from pydantic import ValidationError
 from ..engine.results import RowResult, results_frame
 from ..errors import InputError
 from ..frame.columns import format_path
+from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
 from .baseline import merge_onto, request_shape
+from .time_rules import check_times
 
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
 
 __all__ = [
+    "NEVER_CLEARED",
     "RETRYABLE",
     "build_undo_plan",
     "failed_rows_plan",
     "merge_retry_results",
     "restore_body",
+    "undo_problems",
 ]
 
 RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled", "conflict"})
@@ -75,14 +82,64 @@ def restore_body(
 def _state_after(
     sent: Mapping[str, Any], before: Mapping[str, Any], response: Any, event_id: str
 ) -> dict[str, Any]:
-    # What the event holds now: the server's unified answer when there is one, else the
-    # baseline with the sent fields applied.
-    if isinstance(response, Mapping) and str(response.get("id")) == event_id:
-        return dict(response)
+    # What the event holds now: the baseline with the sent fields applied, overlaid with the
+    # server's unified answer where it has a field (truto_exclude_fields and
+    # truto_ignore_remote_data leave some out: those keep the computed value, never null).
     state = dict(before)
     for field, value in sent.items():
         state[field] = merge_onto(before.get(field), value)
+    if isinstance(response, Mapping) and str(response.get("id")) == event_id:
+        state.update({k: v for k, v in response.items() if v is not None or k not in sent})
     return state
+
+
+NEVER_CLEARED: frozenset[str] = frozenset({"calendar", "start_time", "end_time", "title"})
+"""Fields an undo never sends as ``null``, whatever the integration: an event has them."""
+
+
+def undo_problems(
+    body: Mapping[str, Any], before: Mapping[str, Any], rules: IntegrationRules
+) -> list[tuple[str, str]]:
+    """Check a restore body as any plan's body is checked, and refuse to clear what is required.
+
+    Parameters
+    ----------
+    body : mapping
+        The body that would put the previous values back.
+    before : mapping
+        The event as it was before the update (the values restored).
+    rules : IntegrationRules
+        The account's integration.
+
+    Returns
+    -------
+    list of (column, message)
+        Empty when the body may be sent.
+    """
+    problems = [
+        (
+            field,
+            f"cannot restore {field}: the state before holds no value for it, and a required "
+            "field is never cleared; read the event again and plan the restore from that frame",
+        )
+        for field in sorted((NEVER_CLEARED | rules.required_fields) & set(body))
+        if body[field] is None
+    ]
+    problems.extend(check_update_rules(body, rules))
+    time_problems, _ = check_times(body, before)
+    problems.extend(time_problems)
+    return problems
+
+
+def _refuse_unified_only(plan: EventUpdatePlan) -> None:
+    fmt = plan.options.response_format
+    if fmt != "unified":
+        raise InputError(
+            f"undo is built from the unified events an update returns, but this plan was "
+            f"applied with response_format={fmt!r} (the provider's own objects): read the "
+            "events again with truto_frame.read_events and plan the restore from that frame, "
+            "or apply with response_format='unified' when you mean to undo"
+        )
 
 
 def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
@@ -103,7 +160,8 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
     Raises
     ------
     InputError
-        If the plan has no baseline or no results.
+        If the plan has no baseline or no results, or was applied with a ``response_format``
+        other than ``"unified"`` (its responses are not events to restore from).
     """
     from .plan import EventUpdatePlan
 
@@ -111,6 +169,7 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         raise InputError("undo needs the values from before: build the plan with baseline=")
     if plan.results is None:
         raise InputError("nothing to undo yet: the plan has not been applied")
+    _refuse_unified_only(plan)
     statuses = plan.results["status"].tolist()
     responses = plan.results["response"].tolist()
     positions = [i for i, status in enumerate(statuses) if status == "updated"]
@@ -127,9 +186,13 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         before = plan._baselines[position]
         assert before is not None  # a row with a baseline but no current event is not sent
         body, row_problems = restore_body(sent, before)
+        if body is not None:
+            account = plan._accounts[position]
+            rules = rules_for(plan.integrations.get(account) if account else None)
+            row_problems = undo_problems(body, before, rules)
         event_ids.append(event_id)
         accounts.append(plan._accounts[position])
-        payloads.append(body)
+        payloads.append(None if row_problems else body)
         problems.append(row_problems)
         plan_statuses.append("invalid" if row_problems else "send")
         after_state.append(_state_after(sent, before, responses[position], event_id))

@@ -356,7 +356,7 @@ class PlanPreview:
         self.retry_button.description = f"Retry failed ({retryable:,})"
         self.retry_button.disabled = retryable == 0
         updated = int((results["status"] == "updated").sum())
-        _set_visible(self.undo_button, self.plan.has_baseline and updated > 0)
+        _set_visible(self.undo_button, self.plan.can_undo and updated > 0)
         self.undo_button.disabled = self.undo_preview is not None
         self.results.set_rows(
             result_rows(
