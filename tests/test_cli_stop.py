@@ -41,13 +41,31 @@ BAD_ARGV = [
     [SECRET],
     ["sandbox", "--port", SECRET],
     ["update-events", f"--{SECRET}"[:7], SECRET],
+    [
+        "update-events",
+        "a.csv",
+        "--integrated-account-id",
+        "X",
+        "--dry-run",
+        "--remote-query",
+        SECRET,
+    ],
+    ["read-events", "--integrated-account-id", "X", "--remote-query", SECRET],
 ]
 
 
 @pytest.mark.parametrize("argv", BAD_ARGV, ids=lambda a: " ".join(a).replace(SECRET, "T"))
 def test_no_usage_error_repeats_an_argument_value(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A real file and a token: the mistakes are found where they are, not masked earlier.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRUTO_API_TOKEN", "another-token")
+    (tmp_path / "a.csv").write_text("id,calendar.id,title\ne1,c1,T\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("another-token\n", encoding="utf-8")
     assert main(argv) == 2
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()

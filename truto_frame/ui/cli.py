@@ -63,7 +63,8 @@ def _remote_query(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--remote-query expects KEY=VALUE, got {pair!r}")
+            # The value is not repeated: it may be the token typed in the wrong place.
+            raise UsageError("--remote-query expects KEY=VALUE (a value without '=' was given)")
         out[key] = value
     return out
 
