@@ -30,6 +30,13 @@ ACCOUNTS = {
     GOOGLECALENDAR_ACCOUNT_ID: "googlecalendar",
     OUTLOOK_ACCOUNT_ID: "outlookcalendar",
 }
+# Zones a user may type: IANA names and the Windows names Outlook users write.
+ZONES = {
+    "America/New_York": "America/New_York",
+    "W. Europe Standard Time": "Europe/Berlin",
+    "Asia/Kolkata": "Asia/Kolkata",
+    "Tokyo Standard Time": "Asia/Tokyo",
+}
 # Cells that a write changes by itself: the write's time and the provider's own object.
 WRITTEN = {"updated_at", "remote_data"}
 
@@ -55,7 +62,7 @@ def _same(a: Any, b: Any) -> bool:
 
 edit = st.tuples(
     st.integers(min_value=0, max_value=50),  # which row (modulo the frame's length)
-    st.sampled_from(["title", "time"]),
+    st.sampled_from(["title", "time", "zone"]),
     st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "Zs"]), max_size=12),
     st.integers(min_value=-40, max_value=40),  # a shift in quarter hours (days when all-day)
 )
@@ -78,26 +85,37 @@ def test_apply_then_read_back_gives_exactly_the_edited_frame(
     events = _read(app, account)
     edited = events.copy()
     expected: dict[tuple[str, str], Any] = {}  # (event id, column) -> what must be read back
+    zone_of = dict(events["timezone"])  # each row's zone as it will be sent (IANA)
     for position, kind, text, steps in edits:
         event_id = events.index[position % len(events)]
-        zone = events.at[event_id, "timezone"]
-        if kind == "title":
+        zone = zone_of[event_id]
+        start, end = edited.at[event_id, "start_time"], edited.at[event_id, "end_time"]
+        all_day = len(start) == 10
+        if kind == "title" or (kind == "zone" and all_day):
             title = f"{text.strip()} #{position}"  # never empty: an empty cell means unchanged
             edited.at[event_id, "title"] = title
             expected[(event_id, "title")] = title
             continue
-        start, end = edited.at[event_id, "start_time"], edited.at[event_id, "end_time"]
-        if len(start) == 10:  # all-day: whole days, typed as dates
+        if kind == "zone":  # a new zone, the same wall-clock times retyped without offset
+            typed = sorted(ZONES)[steps % len(ZONES)]
+            zone = zone_of[event_id] = ZONES[typed]
+            edited.at[event_id, "timezone"] = typed
+            expected[(event_id, "timezone")] = zone
+            local = [in_zone(v, events.at[event_id, "timezone"]) for v in (start, end)]
+            new = [m.strftime("%Y-%m-%d %H:%M") for m in local]  # type: ignore[union-attr]
+        elif all_day:  # whole days, typed as dates
             days = timedelta(days=steps % 7 - 3 or 1)
             new = [(date.fromisoformat(v) + days).isoformat() for v in (start, end)]
-            sent = new
         else:  # typed as the user would: local wall-clock time, no offset
-            moved = [in_zone(v, zone) + timedelta(minutes=15 * (steps or 1)) for v in (start, end)]  # type: ignore[operator]
+            minutes = timedelta(minutes=15 * (steps or 1))
+            moved = [in_zone(v, zone) + minutes for v in (start, end)]  # type: ignore[operator]
             new = [m.strftime("%Y-%m-%d %H:%M") for m in moved]
-            sent = [localize(v, zone) for v in new]
-        for column, value, stored in zip(("start_time", "end_time"), new, sent, strict=True):
+        for column, value in zip(("start_time", "end_time"), new, strict=True):
             edited.at[event_id, column] = value
-            expected[(event_id, column)] = stored
+            expected[(event_id, column)] = localize(value, zone)
+    for event_id, column in list(expected):
+        if column in ("start_time", "end_time"):  # a later zone edit re-reads earlier times
+            expected[(event_id, column)] = localize(edited.at[event_id, column], zone_of[event_id])
 
     plan = edited.truto.update_events(
         token=DEFAULT_TOKEN, base_url=BASE, baseline=events, integration=ACCOUNTS[account]
