@@ -5,7 +5,7 @@ stopped before anything is sent. Everything runs over the sandbox in process."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -32,6 +32,7 @@ from truto_frame.sandbox import (
 )
 
 BASE = "http://sandbox.test"
+ONE_DAY = timedelta(days=1)
 ANCHOR = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
 
@@ -425,3 +426,16 @@ def test_without_baseline_the_read_snapshot_keeps_dates_and_local_times(app) -> 
         events.at[all_day, "end_time"],
     )
     assert back.at[events.at[timed, "id"], "start_time"] == f"{day}T09:00:00+01:00"
+
+
+def test_dates_in_both_columns_make_a_timed_event_all_day(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app, GOOGLECALENDAR_ACCOUNT_ID)
+    row = _timed(events, "Europe/Berlin")
+    day = events.at[row, "start_time"][:10]
+    edited = events.copy()
+    edited.loc[row, ["start_time", "end_time"]] = [day, str(date.fromisoformat(day) + ONE_DAY)]
+    plan = _plan(app, edited, baseline=events)
+    assert plan.statuses[row] == "send"
+    assert _apply(app, plan).at[row, "status"] == "updated"
+    stored = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, events.at[row, "id"])
+    assert (stored["start_time"], stored["is_all_day"]) == (day, True)
