@@ -422,6 +422,37 @@ def test_two_calls_with_the_same_body_get_different_keys() -> None:
         (599, None, "599 Error"),
         (400, {"message": "bad\x1b[31m red\x07"}, "400 Bad Request: bad [31m red"),
         (400, {"message": "x" * 500}, "400 Bad Request: " + "x" * 299 + "…"),
+        # No message: the provider's own words (raw_response) stand in (issue 9).
+        (
+            403,
+            {
+                "message": "",
+                "error": "Forbidden",
+                "truto_is_remote_error": True,
+                "raw_response": {"error": {"code": 403, "message": "Not the organizer"}},
+            },
+            "403 Forbidden: Not the organizer (remote error from provider)",
+        ),
+        (
+            409,
+            {"raw_response": '{"error": {"message": "etag mismatch"}}'},
+            "409 Conflict: etag mismatch",
+        ),
+        (400, {"raw_response": "plain words"}, "400 Bad Request: plain words"),
+        # Truto's documented insight shape: the kind and its values.
+        (
+            400,
+            {
+                "message": "Missing",
+                "truto_error_insight": {
+                    "missing_required_body_fields": {
+                        "description": "required",
+                        "value": ["start_time", "end_time"],
+                    }
+                },
+            },
+            "400 Bad Request: Missing [missing_required_body_fields: start_time, end_time]",
+        ),
     ],
 )
 def test_describe_error(status: int, body: object, expected: str) -> None:

@@ -71,7 +71,9 @@ def test_single_string_exclude_fields_is_one_field() -> None:
         ({"exclude_fields": [3]}, "non-empty field names"),
         ({"exclude_fields": 3}, "list of field names"),
         ({"remote_query": {"k": None}}, "remote_query[k] is None"),
-        ({"remote_query": {"k": {"nested": 1}}}, "remote_query[k] must be a string"),
+        # Nested objects and lists are sent (issue 9); what they hold is still checked.
+        ({"remote_query": {"k": {"nested": None}}}, "remote_query[k][nested] is None"),
+        ({"remote_query": {"k": [object()]}}, "remote_query[k][] must be a string"),
         ({"remote_query": ["k"]}, "mapping of key to value"),
         ({"remote_query": {1: "v"}}, "keys must be non-empty strings"),
     ],
@@ -98,3 +100,35 @@ def test_options_frozen_hashable_and_remote_query_read_only() -> None:
     with pytest.raises(AttributeError):
         options.response_format = "raw"  # type: ignore[misc]
     assert "remote_query={'a': '1'}" in repr(options)
+
+
+def test_remote_query_nested_objects_and_lists_go_out_as_brackets() -> None:
+    options = RequestOptions(
+        remote_query={"a": {"b": 1, "c": {"d": True}}, "ids": ["x", "y"], "q": "plain"}
+    )
+    pairs = encode_query("acc", options)
+    assert [p for p in pairs if p[0].startswith("remote_query")] == [
+        ("remote_query[a][b]", "1"),
+        ("remote_query[a][c][d]", "true"),
+        ("remote_query[ids][]", "x"),
+        ("remote_query[ids][]", "y"),
+        ("remote_query[q]", "plain"),
+    ]
+    assert "remote_query={'a': {'b': '1', 'c': {'d': 'true'}}, 'ids': ['x', 'y']" in repr(options)
+    with pytest.raises(TypeError):
+        options.remote_query["a"]["b"] = "2"  # read-only all the way down
+
+
+def test_update_events_takes_a_single_exclude_field_as_one_field() -> None:
+    import pandas as pd
+
+    from truto_frame.planning.build import build_plan
+
+    plan = build_plan(
+        pd.DataFrame({"id": ["e"], "calendar.id": ["c"], "title": ["T"]}),
+        integrated_account_id="acc",
+        exclude_fields="remote_data",
+        remote_query={"a": {"b": 1}},
+    )
+    assert plan.options.exclude_fields == ("remote_data",)
+    assert ("remote_query[a][b]", "1") in encode_query("acc", plan.options)

@@ -295,12 +295,14 @@ def test_missing_required_fields_insight_per_integration() -> None:
     response = patch(app, GOOGLE_ACCOUNT_ID, google["id"], {"title": "x"})
     assert response.status_code == 400
     body = response.json()
-    assert body["truto_error_insight"] == {
-        "missing_required_body_fields": ["calendar", "end_time", "start_time"]
-    }
+    # Truto's documented shape (issue 9): {kind: {description, value}}.
+    insight = body["truto_error_insight"]["missing_required_body_fields"]
+    assert insight["value"] == ["calendar", "end_time", "start_time"]
+    assert insight["description"]
     outlook = first_event(app, OUTLOOK_ACCOUNT_ID)
     response = patch(app, OUTLOOK_ACCOUNT_ID, outlook["id"], {"title": "x"})
-    assert response.json()["truto_error_insight"] == {"missing_required_body_fields": ["calendar"]}
+    insight = response.json()["truto_error_insight"]["missing_required_body_fields"]
+    assert insight["value"] == ["calendar"]
 
 
 @pytest.mark.parametrize(
@@ -322,7 +324,8 @@ def test_invalid_body_is_400_and_changes_nothing(fields: dict[str, Any], field: 
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "Bad Request" and "truto_is_remote_error" not in body
-    assert field in [f["field"] for f in body["truto_error_insight"]["invalid_body_fields"]]
+    invalid = body["truto_error_insight"]["invalid_body_fields"]["value"]
+    assert field in [f["field"] for f in invalid]
     assert app.state.sandbox.get_event(GOOGLE_ACCOUNT_ID, event["id"]) == event
 
 
@@ -490,9 +493,8 @@ def test_get_one_event_needs_calendar_id() -> None:
     query = {"integrated_account_id": OUTLOOK_ACCOUNT_ID}
     missing = call(app, "GET", event_path(event["id"]), params=query)
     assert missing.status_code == 400
-    assert missing.json()["truto_error_insight"] == {
-        "missing_required_query_params": ["calendar.id"]
-    }
+    insight = missing.json()["truto_error_insight"]["missing_required_query_parameters"]
+    assert insight["value"] == ["calendar.id"] and insight["description"]
     found = call(
         app,
         "GET",
@@ -948,3 +950,17 @@ def test_separate_process_takes_command_line_options() -> None:
         stats = client.get("/_sandbox/stats").json()
     assert codes == [200, 200, 429]
     assert stats["accounts"][GOOGLE_ACCOUNT_ID]["rate_limited"] == 1
+
+
+def test_nested_remote_query_is_read_as_objects_and_lists() -> None:
+    app = make_app()
+    event = first_event(app, GOOGLE_ACCOUNT_ID)
+    query = {
+        "remote_query[a][b]": "1",
+        "remote_query[ids][]": ["x", "y"],
+        "remote_query[q]": "z",
+        "remote_query_not_ours": "n",
+    }
+    patch(app, GOOGLE_ACCOUNT_ID, event["id"], google_body(event, title="q"), **query)
+    recorded = app.state.sandbox.requests[-1]
+    assert recorded.remote_query == {"a": {"b": "1"}, "ids": ["x", "y"], "q": "z"}

@@ -190,7 +190,10 @@ async def read_events_async(
     options = RequestOptions(
         response_format=response_format,
         ignore_remote_data=ignore_remote_data,
-        exclude_fields=tuple(exclude_fields or ()),
+        # A single name is one field, not its letters.
+        exclude_fields=(
+            (exclude_fields,) if isinstance(exclude_fields, str) else tuple(exclude_fields or ())
+        ),
         remote_query=dict(remote_query or {}),
     )
     events: list[Mapping[str, Any]] = []

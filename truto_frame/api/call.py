@@ -172,21 +172,55 @@ def describe_error(status: int, body: Any) -> str:
     -------
     str
         ``"<status> <phrase>: <message>"``, with ``(remote error from provider)`` when the
-        provider sent it and the insight when Truto gave one.
+        provider sent it and the insight when Truto gave one. With no ``message``, the
+        provider's own message (``raw_response``) stands in for it.
     """
     text = f"{status} {_status_phrase(status)}"
     if isinstance(body, Mapping):
-        message = body.get("message") or body.get("error")
+        message = body.get("message") or _raw_message(body.get("raw_response"))
+        message = message or body.get("error")
         if message:
             text += f": {_one_line(message)}"
         if body.get("truto_is_remote_error") is True:
             text += " (remote error from provider)"
         insight = body.get("truto_error_insight")
         if insight:
-            text += f" [{_one_line(insight)}]"
+            text += f" [{_one_line(_insight_text(insight))}]"
     elif isinstance(body, str) and body.strip():
         text += f": {_one_line(body, 200)}"
     return text
+
+
+def _raw_message(raw: Any) -> Any:
+    # Google and Graph put theirs in error.message; any other body is shown as it is.
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return raw.strip() or None
+    if isinstance(raw, Mapping):
+        error = raw.get("error")
+        if isinstance(error, Mapping) and error.get("message"):
+            return error["message"]
+        if isinstance(error, str) and error:
+            return error
+        return raw.get("message") or (raw or None)
+    return raw or None
+
+
+def _insight_text(insight: Any) -> Any:
+    # Truto's shape: {kind: {"description": ..., "value": [...]}}; say the kind and the values.
+    if not isinstance(insight, Mapping):
+        return insight
+    parts = []
+    for kind, detail in insight.items():
+        value = detail.get("value", detail) if isinstance(detail, Mapping) else detail
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)
+        elif not isinstance(value, str):
+            value = json.dumps(value, sort_keys=True, default=str)
+        parts.append(f"{kind}: {value}")
+    return "; ".join(parts)
 
 
 def _one_line(value: Any, limit: int = 300) -> str:

@@ -18,7 +18,7 @@ is ever ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
@@ -70,9 +70,11 @@ class RequestOptions:
     exclude_fields : iterable of str
         ``truto_exclude_fields[]``: response fields to leave out. A single string is taken as
         one field name. Stored as a tuple.
-    remote_query : mapping of str to str, bool or number
+    remote_query : mapping of str to str, bool, number, mapping or list
         ``remote_query[key]=value``, passed to the provider untouched. Booleans become
-        ``true``/``false``; ``None`` values are refused. Stored as a read-only mapping of str.
+        ``true``/``false``; ``None`` values are refused. A nested mapping is sent as
+        ``remote_query[a][b]=value``, a list as ``remote_query[a][]=x`` once per item. Stored
+        read-only: text values, read-only mappings and tuples.
 
     Raises
     ------
@@ -90,7 +92,7 @@ class RequestOptions:
     ignore_remote_data: bool = False
     exclude_fields: tuple[str, ...] = ()
     # Not part of the hash: a mapping is not hashable, and equal options hash equal anyway.
-    remote_query: Mapping[str, str] = field(default_factory=dict, hash=False)
+    remote_query: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if self.send_notifications is not None and self.send_notifications not in (
@@ -117,7 +119,8 @@ class RequestOptions:
             f"RequestOptions(send_notifications={self.send_notifications!r}, "
             f"response_format={self.response_format!r}, "
             f"ignore_remote_data={self.ignore_remote_data!r}, "
-            f"exclude_fields={self.exclude_fields!r}, remote_query={dict(self.remote_query)!r})"
+            f"exclude_fields={self.exclude_fields!r}, "
+            f"remote_query={_plain(self.remote_query)!r})"
         )
 
 
@@ -139,23 +142,53 @@ def _field_names(value: Any) -> tuple[str, ...]:
     return names
 
 
-def _remote_query(value: Any) -> Mapping[str, str]:
+def _remote_query(value: Any) -> Mapping[str, Any]:
     if value is None:
         return MappingProxyType({})
     if not isinstance(value, Mapping):
         raise ConfigurationError(
             f"remote_query must be a mapping of key to value, not {type(value).__name__}"
         )
-    encoded: dict[str, str] = {}
+    return _remote_mapping(value, "remote_query")
+
+
+def _remote_mapping(value: Mapping[Any, Any], where: str) -> Mapping[str, Any]:
+    encoded: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str) or not key:
-            raise ConfigurationError(f"remote_query keys must be non-empty strings, not {key!r}")
-        if item is None:
-            raise ConfigurationError(
-                f"remote_query[{key}] is None; leave the key out instead of sending None"
-            )
-        encoded[key] = _query_text(item, f"remote_query[{key}]")
+            raise ConfigurationError(f"{where} keys must be non-empty strings, not {key!r}")
+        encoded[key] = _remote_value(item, f"{where}[{key}]")
     return MappingProxyType(encoded)
+
+
+def _remote_value(value: Any, where: str) -> Any:
+    if value is None:
+        raise ConfigurationError(f"{where} is None; leave the key out instead of sending None")
+    if isinstance(value, Mapping):
+        return _remote_mapping(value, where)
+    if isinstance(value, (list, tuple)):
+        return tuple(_remote_value(item, f"{where}[]") for item in value)
+    return _query_text(value, where)
+
+
+def _remote_pairs(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
+    # Objects as a[b]=c and arrays as a[]=x, as Truto (qs) reads a query string.
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _remote_pairs(f"{prefix}[{key}]", item)
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _remote_pairs(f"{prefix}[]", item)
+    else:
+        yield prefix, value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def encode_query(
@@ -204,7 +237,7 @@ def encode_query(
     if opts.ignore_remote_data:
         pairs.append(("truto_ignore_remote_data", "true"))
     pairs.extend(("truto_exclude_fields[]", name) for name in opts.exclude_fields)
-    pairs.extend((f"remote_query[{key}]", value) for key, value in opts.remote_query.items())
+    pairs.extend(_remote_pairs("remote_query", opts.remote_query))
     if extra is not None:
         items = extra.items() if isinstance(extra, Mapping) else extra
         pairs.extend((key, _query_text(value, key)) for key, value in items if value is not None)

@@ -403,8 +403,11 @@ def build_plan(
         send_notifications=send_notifications,
         response_format=response_format,
         ignore_remote_data=ignore_remote_data,
-        exclude_fields=tuple(exclude_fields or ()),
-        remote_query=dict(remote_query or {}),
+        # A single name is one field, not its letters.
+        exclude_fields=(
+            (exclude_fields,) if isinstance(exclude_fields, str) else tuple(exclude_fields or ())
+        ),
+        remote_query=remote_query if remote_query is not None else {},
     )
     if isinstance(integration, str):
         rules_for(integration)  # unknown names fail now, not per row

@@ -45,6 +45,7 @@ from starlette.routing import Route
 from .admin import admin, edit_event, integrated_account
 from .config import SandboxConfig
 from .core import RecordedRequest, Sandbox, StoredAnswer
+from .query import nested_query
 from .remote import is_google_family
 from .responses import (
     ConnectionDropped,
@@ -57,7 +58,7 @@ from .responses import (
     sandbox_of,
     truto_error,
 )
-from .store import StoreError, parse_time
+from .store import StoreError, insight, parse_time
 
 __all__ = ["ConnectionDropped", "create_app"]
 
@@ -78,11 +79,7 @@ async def _record(request: Request, event_id: str | None) -> RecordedRequest:
         except ValueError:
             body = raw.decode("utf-8", "replace")
     query = list(request.query_params.multi_items())
-    remote_query = {
-        k[len("remote_query[") : -1]: v
-        for k, v in query
-        if k.startswith("remote_query[") and k.endswith("]")
-    }
+    remote_query = nested_query(query, "remote_query")
     headers = {k: v for k, v in request.headers.items() if k != "authorization"}
     record = RecordedRequest(
         method=request.method,
@@ -204,8 +201,8 @@ async def _unified(
         return await _list(sandbox, request, record, options, headers)
     calendar_id = request.query_params.get("calendar[id]")
     if not calendar_id:
-        insight = {"missing_required_query_params": ["calendar.id"]}
-        return truto_error(400, "calendar[id] is required in the query", insight=insight)
+        missing = insight("missing_required_query_parameters", ["calendar.id"])
+        return truto_error(400, "calendar[id] is required in the query", insight=missing)
     await _fault(sandbox, record, headers)
     stored = sandbox.store.find(account, record.event_id, calendar_id)
     if options.format == "raw":

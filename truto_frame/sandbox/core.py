@@ -49,7 +49,8 @@ class RecordedRequest:
     idempotency_key : str or None
         The ``Idempotency-Key`` header.
     remote_query : dict
-        ``remote_query[key]=value`` items, passed to the provider untouched.
+        ``remote_query[key]=value`` items, passed to the provider untouched; nested
+        ``remote_query[a][b]=`` and ``remote_query[a][]=`` as dicts and lists.
     status : int or None
         The answer's status; ``None`` when the connection was dropped before answering.
     fault : str or None
@@ -64,7 +65,7 @@ class RecordedRequest:
     body: Any
     headers: dict[str, str]
     idempotency_key: str | None
-    remote_query: dict[str, str] = field(default_factory=dict)
+    remote_query: dict[str, Any] = field(default_factory=dict)
     status: int | None = None
     fault: str | None = None
 

@@ -78,7 +78,8 @@ def truto_error(
     message : str
         Human-readable message (never containing the token).
     insight : dict, optional
-        ``truto_error_insight``, e.g. ``{"missing_required_body_fields": [...]}``.
+        ``truto_error_insight``, e.g. ``{"missing_required_body_fields": {"description": ...,
+        "value": [...]}}`` (see ``store.insight``).
     raw : Any, optional
         The provider's body; makes it a remote error (``truto_is_remote_error: true``).
     headers : dict, optional

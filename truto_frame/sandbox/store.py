@@ -44,6 +44,18 @@ from .seed import calendars_for, seed_events
 __all__ = ["EventStore", "StoreError", "StoredEvent", "parse_time"]
 
 
+_INSIGHTS = {
+    "missing_required_body_fields": "These body fields are required for this integration",
+    "missing_required_query_parameters": "These query parameters are required",
+    "invalid_body_fields": "These body fields have invalid values",
+}
+
+
+def insight(kind: str, value: Any) -> dict[str, Any]:
+    """A ``truto_error_insight`` as Truto documents it: ``{kind: {description, value}}``."""
+    return {kind: {"description": _INSIGHTS[kind], "value": value}}
+
+
 class StoreError(Exception):
     """A request the store refuses; carries what the HTTP answer must say.
 
@@ -243,7 +255,7 @@ class EventStore:
             fields = [{"field": _loc(e["loc"]), "message": e["msg"]} for e in exc.errors()]
             text = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
             raise StoreError(
-                400, f"Invalid body: {text}", insight={"invalid_body_fields": fields}
+                400, f"Invalid body: {text}", insight=insight("invalid_body_fields", fields)
             ) from None
         payload = payload_from_model(model)
         rules = rules_for(self._accounts[account])
@@ -253,12 +265,12 @@ class EventStore:
             raise StoreError(
                 400,
                 "Missing required body fields: " + ", ".join(missing),
-                insight={"missing_required_body_fields": missing},
+                insight=insight("missing_required_body_fields", missing),
             )
         if problems:
             text = "; ".join(message for _, message in problems)
             fields = [{"field": f, "message": m} for f, m in problems]
-            raise StoreError(400, text, insight={"invalid_body_fields": fields})
+            raise StoreError(400, text, insight=insight("invalid_body_fields", fields))
         return {k: v for k, v in payload.items() if k in rules.supported_fields}
 
     def apply(self, account: str, event_id: str, payload: Mapping[str, Any]) -> StoredEvent:
