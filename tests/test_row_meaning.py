@@ -388,3 +388,52 @@ def test_an_undo_that_would_clear_a_required_field_is_invalid() -> None:
     problems = dict(undo_problems(body, {}, rules_for("googlecalendar")))
     assert {"calendar", "start_time", "end_time", "title"} <= set(problems)
     assert "never cleared" in problems["title"]
+
+
+# --------------------------------------------------------------------------- series
+
+
+def test_instances_of_a_series_edited_one_by_one_are_named_in_the_preview_and_cli(app) -> None:  # type: ignore[no-untyped-def]
+    from truto_frame.ui.summary import plan_summary, summary_html
+    from truto_frame.ui.text import format_plan
+
+    events = _read(app, GOOGLECALENDAR_ACCOUNT_ID)
+    instances = events["parent_event.id"].notna()
+    [series] = events.loc[instances, "parent_event.id"].unique().tolist()
+    title = events.loc[events["id"] == series, "title"].iloc[0]
+    edited = events.copy()
+    edited.loc[instances, "description"] = "New agenda"
+    plan = edited.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    count = int(instances.sum())
+    expected = (
+        f"{count} instances of {title!r} edited one by one: each becomes an exception; edit "
+        "the series row instead?"
+    )
+    [note] = [w for w in plan.warnings if "instances of" in w]
+    assert note.startswith(expected) and series in note
+    assert expected in format_plan(plan)
+    assert "edited one by one" in summary_html(plan_summary(plan))
+    # Editing the series row itself is what was meant: no note.
+    master = events.copy()
+    master.loc[master["id"] == series, "description"] = "New agenda"
+    plan = master.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE)
+    assert not any("instances of" in w for w in plan.warnings)
+
+
+def test_many_instances_without_their_series_row_are_named_too() -> None:
+    df = pd.DataFrame(
+        {
+            "id": [f"s1_2026120{d}" for d in range(1, 4)] + ["other"],
+            "calendar.id": ["c"] * 4,
+            "title": ["Standup"] * 4,
+            "parent_event.id": ["s1", "s1", "s1", np.nan],
+        }
+    )
+    baseline = df.assign(title="Daily standup")
+    plan = df.truto.update_events(integrated_account_id="acc-1", baseline=baseline)
+    [note] = [w for w in plan.warnings if "instances of" in w]
+    assert note.startswith("3 instances of 'Daily standup' edited one by one")
+    two = df.iloc[1:].copy()  # two instances and no series row: a deliberate edit, no note
+    plan = two.truto.update_events("acc-1", baseline=baseline)
+    assert plan.counts["send"] == 3  # two instances and one other event
+    assert not any("instances of" in w for w in plan.warnings)

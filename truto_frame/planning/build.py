@@ -34,6 +34,7 @@ from .headers import export_header_hint
 from .no_change import UNCHANGED_REASON, no_change_reason
 from .numeric_ids import numeric_id_columns, numeric_id_warning
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
+from .series import frame_parents, series_notes
 from .time_rules import check_times, prepare_times
 
 if TYPE_CHECKING:
@@ -436,6 +437,12 @@ def build_plan(
         )
     payloads, statuses, unsupported = planned.payloads, planned.statuses, planned.unsupported
     warnings: list[str] = []
+    # A series edited instance by instance: each becomes an exception (rarely what is meant).
+    warnings.extend(
+        series_notes(
+            statuses, accounts, event_ids, planned.baselines, frame_parents(df), baseline_events
+        )
+    )
     warned = sum(1 for row in planned.warnings if row)
     if warned:
         warnings.append(
