@@ -572,3 +572,23 @@ def test_in_notebook_only_in_a_kernel_shell(monkeypatch: pytest.MonkeyPatch) -> 
     assert in_notebook()
     _fake_ipython(monkeypatch, ColabShell())
     assert in_notebook()
+
+
+def test_ctrl_c_raises_when_asked_even_if_the_coroutine_absorbed_it() -> None:
+    # plan.apply()'s case: the run stopped gracefully (or had just finished) and returned, but
+    # the user pressed Ctrl-C: the caller stops too.
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
+    finished: list[bool] = []
+
+    async def absorbs() -> str:
+        press_ctrl_c(main_thread)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            finished.append(True)
+        return "kept"
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sync(absorbs(), always_raise_interrupt=True)
+    assert finished == [True]

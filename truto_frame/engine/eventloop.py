@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import threading
 from collections.abc import Coroutine
@@ -20,7 +21,7 @@ __all__ = ["run_sync"]
 T = TypeVar("T")
 
 
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+def run_sync(coro: Coroutine[Any, Any, T], *, always_raise_interrupt: bool = False) -> T:
     """Run a coroutine to completion from sync code, inside Jupyter's running loop too.
 
     The coroutine runs on a new private event loop in a worker thread, with the caller's
@@ -33,6 +34,10 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     ----------
     coro : coroutine
         What to run.
+    always_raise_interrupt : bool, default False
+        Raise ``KeyboardInterrupt`` after a Ctrl-C even when the coroutine then returned
+        normally (it absorbed the cancellation, or had just finished): the caller stops the way
+        Python programs stop on Ctrl-C (``plan.apply()`` does; its results are kept on the plan).
 
     Returns
     -------
@@ -78,7 +83,9 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
                 raise
             started.wait()
             if holder:
-                loop.call_soon_threadsafe(holder[0].cancel)
+                # RuntimeError: the run had just ended and closed its loop.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(holder[0].cancel)
             continue
         except asyncio.CancelledError:
             thread.join()
@@ -86,6 +93,8 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
                 raise KeyboardInterrupt from None
             raise
         thread.join()
+        if interrupts and always_raise_interrupt:
+            raise KeyboardInterrupt
         return value
 
 

@@ -635,7 +635,9 @@ class EventUpdatePlan:
                     on_result=on_result,
                     again=again,
                     on_conflict=on_conflict,
-                )
+                ),
+                # A Ctrl-C just as the run ended still stops the script (results are kept).
+                always_raise_interrupt=True,
             )
         except (KeyboardInterrupt, asyncio.CancelledError):
             # CancelledError: an on_result callback raised KeyboardInterrupt (see sending.py)
