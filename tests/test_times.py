@@ -439,3 +439,32 @@ def test_dates_in_both_columns_make_a_timed_event_all_day(app) -> None:  # type:
     assert _apply(app, plan).at[row, "status"] == "updated"
     stored = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, events.at[row, "id"])
     assert (stored["start_time"], stored["is_all_day"]) == (day, True)
+
+
+def test_local_times_shift_every_row_in_its_own_zone(app) -> None:  # type: ignore[no-untyped-def]
+    events = _read(app, GOOGLECALENDAR_ACCOUNT_ID)
+    all_day = _all_day(events)
+    starts = truto_frame.local_times(events, "start_time")
+    assert starts[all_day] == pd.Timestamp(events.at[all_day, "start_time"], tz="Europe/Berlin")
+    for hours, all_day_status in ((1, "invalid"), (24, "send")):
+        edited = events.copy()
+        for column in ("start_time", "end_time"):
+            edited[column] = truto_frame.local_times(events, column) + pd.Timedelta(hours=hours)
+        plan = _plan(app, edited, baseline=events)
+        assert plan.row_warnings.empty  # each value keeps its event's offset
+        assert plan.statuses[all_day] == all_day_status
+        assert (plan.statuses.drop(all_day) == "send").all()
+    # The last plan (a day later) is applied: every event, the all-day one as dates.
+    assert len(plan.payloads[all_day]["start_time"]) == 10
+    results = _apply(app, plan)
+    assert (results["status"] == "updated").all(), results["error"].tolist()
+    back = _read(app, GOOGLECALENDAR_ACCOUNT_ID).set_index("id")
+    for label in events.index:
+        event_id, zone = events.at[label, "id"], events.at[label, "timezone"]
+        before = in_zone(events.at[label, "start_time"], zone)
+        after = in_zone(back.at[event_id, "start_time"], zone)
+        assert after is not None and before is not None
+        if label == all_day:
+            assert after == before + ONE_DAY  # type: ignore[operator]
+        else:  # an absolute day later: the same wall clock unless a clock change lies between
+            assert after - before == ONE_DAY  # type: ignore[operator]

@@ -18,6 +18,7 @@ from .errors import (
 )
 from .frame.files import read_csv, read_excel
 from .frame.flatten import flatten_events, unflatten_events
+from .frame.local_times import local_times
 from .model.sentinels import NULL, NULL_CSV
 from .planning.build import build_plan
 from .planning.plan import EventUpdatePlan, register_previewer
@@ -42,6 +43,7 @@ __all__ = [
     "TrutoFrameError",
     "build_plan",
     "flatten_events",
+    "local_times",
     "read_csv",
     "read_events",
     "read_events_async",
