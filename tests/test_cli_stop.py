@@ -51,6 +51,8 @@ BAD_ARGV = [
         SECRET,
     ],
     ["read-events", "--integrated-account-id", "X", "--remote-query", SECRET],
+    ["update-events", SECRET, "--integrated-account-id", "X", "--dry-run"],
+    ["update-events", "a.csv", "--integrated-account-id", "X", "--yes", "--token-file", SECRET],
 ]
 
 

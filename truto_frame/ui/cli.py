@@ -38,6 +38,7 @@ from .stopping import (
     default_journal_path,
     exit_code_of_stop,
     journal_of_updates,
+    shown_path,
     sigterm_as_interrupt,
     silence_stdout,
 )
@@ -328,7 +329,7 @@ def _run(
         _fail(str(exc))
         return EXIT_USAGE
     except FileNotFoundError as exc:
-        _fail(f"no such file: {exc.filename}")
+        _fail(f"no such file: {shown_path(exc.filename)}")
         return EXIT_USAGE
     except UnicodeDecodeError:
         # Excel's plain "CSV" is the machine's code page; its "CSV UTF-8" is what we read.

@@ -35,6 +35,7 @@ __all__ = [
     "default_journal_path",
     "exit_code_of_stop",
     "journal_of_updates",
+    "shown_path",
     "sigterm_as_interrupt",
     "silence_stdout",
 ]
@@ -137,6 +138,32 @@ def silence_stdout() -> None:
         os.dup2(devnull, fd)
     finally:
         os.close(devnull)
+
+
+# What a file name ends with; anything else in the FILE position may be a pasted token.
+_FILE_ENDINGS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".jsonl", ".json")
+
+
+def shown_path(name: object) -> str:
+    """A missing file's name as an error may show it: a name that looks like no file is hidden.
+
+    ``truto-frame update-events <token>`` (the token pasted where the file goes) must not print
+    the token in "no such file: ...".
+
+    Parameters
+    ----------
+    name : object
+        The name the user typed.
+
+    Returns
+    -------
+    str
+        The name when it has a path separator or a file ending, else a placeholder.
+    """
+    text = os.fspath(name) if isinstance(name, (str, os.PathLike)) else str(name)
+    if os.sep in text or "/" in text or text.lower().endswith(_FILE_ENDINGS):
+        return str(text)
+    return "<FILE> (its name is not repeated: it does not look like a file name)"
 
 
 def default_journal_path(file: str) -> Path:
