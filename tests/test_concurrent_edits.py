@@ -305,3 +305,22 @@ def test_the_preview_shows_the_conflicts_escaped() -> None:
     assert "&lt;b&gt;Theirs&lt;/b&gt;" in shown and "Mine &lt;i&gt;A&lt;/i&gt;" in shown
     assert "<b>Theirs</b>" not in shown
     assert preview.retry_button.description == "Retry failed (1)"
+
+
+def test_undo_of_a_merged_row_keeps_the_organizers_time() -> None:
+    stage = Stage()
+    edited = stage.events.head(1).copy()
+    edited["title"] = "Renamed"
+    plan = stage.plan(edited)
+    event_id = edited["id"].iloc[0]
+    before = stage.now(event_id)
+    move = _moved(before, 3)
+    stage.sandbox.edit_event(GOOGLE_ACCOUNT_ID, event_id, move)
+    assert stage.apply(plan)["status"].tolist() == ["updated"]
+
+    undone = stage.apply(plan.undo())
+
+    assert undone["status"].tolist() == ["updated"]
+    after = stage.now(event_id)
+    assert after["title"] == before["title"]  # the edit is undone
+    assert _same_instant(after["start_time"], move["start_time"])  # the organizer's move is not

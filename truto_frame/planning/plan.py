@@ -164,8 +164,10 @@ class EventUpdatePlan:
         self._listeners = Listeners()
         self._last_results: pd.DataFrame | None = None
         self._applying = False
-        # Conflicts the last run's re-reads found, by row position (see reread.py).
+        # Conflicts the last run's re-reads found, by row position (see reread.py), and the
+        # events those re-reads saw just before writing (what an undo must put back).
         self._conflicts: dict[int, tuple[Any, ...]] = {}
+        self._prewrite: dict[int, dict[str, Any]] = {}
 
     @property
     def results(self) -> pd.DataFrame | None:
@@ -421,6 +423,7 @@ class EventUpdatePlan:
             found = {positions[i]: found for i, found in sub._conflicts.items()}
             kept = {p: c for p, c in self._conflicts.items() if p not in set(positions)}
             self._conflicts = {**kept, **found}
+            self._prewrite.update({positions[i]: e for i, e in sub._prewrite.items()})
             self.results = merge_retry_results(self.results, positions, retried)
         return self.results
 
@@ -695,12 +698,12 @@ class EventUpdatePlan:
                 reread_log=log,
             )
         except RunStopped as stop:
-            self._conflicts = dict(log.conflicts)
+            self._conflicts, self._prewrite = dict(log.conflicts), dict(log.current)
             self.results = stop.results  # every row; the cancellation goes on
             raise
         finally:
             self._applying = False
-        self._conflicts = dict(log.conflicts)
+        self._conflicts, self._prewrite = dict(log.conflicts), dict(log.current)
         self.results = results
         return results
 

@@ -183,7 +183,9 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         event_id = plan._event_ids[position]
         sent = plan._payloads[position]
         assert event_id is not None and sent is not None  # only sent rows can be "updated"
-        before = plan._baselines[position]
+        # The event as re-read just before the write, when it was (others' changes since the
+        # baseline are not undone), else the baseline.
+        before = plan._prewrite.get(position) or plan._baselines[position]
         assert before is not None  # a row with a baseline but no current event is not sent
         body, row_problems = restore_body(sent, before)
         if body is not None:
