@@ -423,7 +423,10 @@ class EventUpdatePlan:
             found = {positions[i]: found for i, found in sub._conflicts.items()}
             kept = {p: c for p, c in self._conflicts.items() if p not in set(positions)}
             self._conflicts = {**kept, **found}
-            self._prewrite.update({positions[i]: e for i, e in sub._prewrite.items()})
+            for i, event in sub._prewrite.items():
+                # The first read stays: a retried row's PATCH may already have landed (an
+                # answer lost on the way), so a later read can hold our own write.
+                self._prewrite.setdefault(positions[i], event)
             self.results = merge_retry_results(self.results, positions, retried)
         return self.results
 

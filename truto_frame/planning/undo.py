@@ -30,6 +30,7 @@ from ..frame.columns import format_path
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
 from .baseline import merge_onto, request_shape
+from .merge import edited_fields
 from .time_rules import check_times
 
 if TYPE_CHECKING:
@@ -142,6 +143,18 @@ def _refuse_unified_only(plan: EventUpdatePlan) -> None:
         )
 
 
+def _before_write(
+    sent: Mapping[str, Any], baseline: Mapping[str, Any], reread: Mapping[str, Any] | None
+) -> Mapping[str, Any]:
+    # The fields the user edited go back to the baseline; the fields only re-sent keep what
+    # the event held just before the write when it was re-read (others' changes since the
+    # baseline, such as an organizer's move, are not undone).
+    if reread is None:
+        return baseline
+    edited = edited_fields(sent, baseline)
+    return {**reread, **{name: baseline.get(name) for name in edited}}
+
+
 def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
     """Plan the restore of the baseline values for every row ``plan`` updated.
 
@@ -183,10 +196,9 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         event_id = plan._event_ids[position]
         sent = plan._payloads[position]
         assert event_id is not None and sent is not None  # only sent rows can be "updated"
-        # The event as re-read just before the write, when it was (others' changes since the
-        # baseline are not undone), else the baseline.
-        before = plan._prewrite.get(position) or plan._baselines[position]
-        assert before is not None  # a row with a baseline but no current event is not sent
+        baseline = plan._baselines[position]
+        assert baseline is not None  # a row with a baseline but no current event is not sent
+        before = _before_write(sent, baseline, plan._prewrite.get(position))
         body, row_problems = restore_body(sent, before)
         if body is not None:
             account = plan._accounts[position]
