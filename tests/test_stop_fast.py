@@ -52,3 +52,23 @@ def test_google_rate_limit_403_ends_updated_on_a_later_attempt() -> None:
     assert [r.status for r in patches] == [403, 200]
     stored = sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, df["id"][0])
     assert stored["title"] == "After the rate limit"
+
+
+def test_the_providers_request_id_is_kept_in_the_row_error() -> None:
+    from truto_frame.sandbox import OUTLOOK_ACCOUNT_ID
+
+    app = create_app(SandboxConfig(seed=3))
+    sandbox = app.state.sandbox
+    event = sandbox.get_event(OUTLOOK_ACCOUNT_ID, sandbox.event_ids(OUTLOOK_ACCOUNT_ID)[0])
+    df = pd.DataFrame(
+        {"id": ["AAMkAD-gone="], "calendar.id": [event["calendar"]["id"]], "title": ["T"]}
+    )
+    plan = df.truto.update_events(
+        integrated_account_id=OUTLOOK_ACCOUNT_ID, token=TOKEN, base_url="http://sandbox"
+    )
+    results = plan.apply(transport=httpx.ASGITransport(app=app), progress=False)
+    error = results["error"][0]
+    assert results["status"][0] == "failed" and results["http_status"][0] == 404
+    # Graph's request-id, forwarded by Truto on the provider's error, names the request.
+    assert "(remote error from provider) [request-id: " in error
+    assert "client-request-id" not in error

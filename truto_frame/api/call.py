@@ -23,6 +23,7 @@ __all__ = [
     "idempotency_key_for",
     "new_run_nonce",
     "payload_hash",
+    "request_id_note",
     "run_key",
 ]
 
@@ -189,6 +190,36 @@ def describe_error(status: int, body: Any) -> str:
     elif isinstance(body, str) and body.strip():
         text += f": {_one_line(body, 200)}"
     return text
+
+
+def request_id_note(headers: Mapping[str, str]) -> str:
+    """The provider's request id forwarded with an error (Graph's ``request-id``), as a note.
+
+    Kept in the row's error line, so that a support ticket to the provider can name the
+    request; empty when the answer carries none.
+
+    Parameters
+    ----------
+    headers : mapping of str to str
+        The answer's headers.
+
+    Returns
+    -------
+    str
+        ``" [request-id: <id>]"`` (every header whose name ends in ``request-id``, the
+        client's echo left out), or ``""``.
+
+    Examples
+    --------
+    >>> request_id_note({"request-id": "5d1f", "client-request-id": "5d1f"})
+    ' [request-id: 5d1f]'
+    """
+    found = [
+        f"{name.lower()}: {_one_line(value, 80)}"
+        for name, value in headers.items()
+        if name.lower().endswith("request-id") and not name.lower().startswith("client-")
+    ]
+    return f" [{'; '.join(found)}]" if found else ""
 
 
 def _raw_message(raw: Any) -> Any:

@@ -33,6 +33,7 @@ from .call import (
     describe_error,
     idempotency_key_for,
     new_run_nonce,
+    request_id_note,
 )
 from .options import RequestOptions, encode_query
 from .pacing import Pacer, RateLimits
@@ -241,7 +242,7 @@ class TrutoClient:
                 self.pacer.observe(account, seen, response.headers, decision.wait)
                 if decision.action is Action.OK:
                     return CallResult(True, status, body, None, attempts, "ok")
-                error = describe_error(status, body)
+                error = describe_error(status, body) + request_id_note(response.headers)
                 if decision.action is Action.BLOCKED:
                     error += " (integrated account blocked; not retried)"
                     return CallResult(False, status, body, error, attempts, "account_blocked")
