@@ -150,7 +150,9 @@ async def _fault(sandbox: Sandbox, record: RecordedRequest, headers: dict[str, s
         raise Reply(response)
     if kind == "remote_429":
         response = remote_error(sandbox, account, 429, "Rate Limit Exceeded")
-        response.headers.update({**headers, "retry-after": "1"})
+        # Graph says when to come back; Google Calendar never sends Retry-After.
+        google = is_google_family(sandbox.store.integration(account))
+        response.headers.update(headers if google else {**headers, "retry-after": "1"})
         raise Reply(response)
     if kind == "remote_403_rate_limit":
         raise Reply(provider_rate_limit(sandbox, account, headers))

@@ -13,7 +13,8 @@ Fault kinds:
 =============  ==================================================================
 ``error_500``  Truto answers 500 (also ``error_502``, ``error_504``); nothing stored
 ``remote_503`` the provider answers 503 (``truto_is_remote_error``); nothing stored
-``remote_429`` the provider's own rate limit: 429, ``Retry-After: 1``, remote error
+``remote_429`` the provider's own rate limit: 429, remote error; ``Retry-After: 1`` from Graph
+               (Outlook accounts) only, as Google Calendar sends none
 ``remote_403_rate_limit``  the provider's rate limit as Google Calendar sends it: 403, reason
                ``rateLimitExceeded`` in ``raw_response``, no ``Retry-After`` (an Outlook
                account answers Graph's 429 instead); scripted only
