@@ -189,7 +189,7 @@ class _RowsPlanned:
     statuses: list[str]
     unsupported: dict[str, set[str]]
     baselines: list[dict[str, Any] | None]
-    warnings: list[list[tuple[str, str]]]
+    warnings: list[list[tuple[str, object]]]
     skip_reasons: list[str | None]
 
 
@@ -207,7 +207,7 @@ def _plan_rows(
     statuses: list[str] = []
     unsupported: dict[str, set[str]] = {}
     baselines: list[dict[str, Any] | None] = []  # each row's current event, by position
-    warnings: list[list[tuple[str, str]]] = []  # what is sent but probably not meant, per row
+    warnings: list[list[tuple[str, object]]] = []  # sent but probably not meant, per row
     skip_reasons: list[str | None] = []
     # Column names are parsed once for the whole frame, not once per cell.
     bodies, cell_problem_lists = unflatten_frame(df, body_columns)
@@ -259,7 +259,7 @@ def _plan_rows(
                     column, inner = _loc_to_column(err["loc"], filled)
                     where = f" (at {inner})" if inner else ""
                     row_problems.append((column, f"{err['msg']}{where}"))
-        row_warnings: list[tuple[str, str]] = []
+        row_warnings: list[tuple[str, object]] = []
         warnings.append(row_warnings)
         if payload is not None:
             # Naive times are wall-clock time in the row's zone; before the diff, so that the

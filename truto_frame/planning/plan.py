@@ -138,7 +138,7 @@ class EventUpdatePlan:
         base_url: str | None,
         integrations: Mapping[str, str] | None = None,
         baselines: Sequence[dict[str, Any] | None] | None = None,
-        row_warnings: Sequence[Sequence[tuple[str, str]]] | None = None,
+        row_warnings: Sequence[Sequence[tuple[str, object]]] | None = None,
         skip_reasons: Sequence[str | None] | None = None,
     ) -> None:
         self._index = index
@@ -288,8 +288,9 @@ class EventUpdatePlan:
         that instant, 10:00 in Berlin); fix the cell and plan again when it is not what you meant.
         """
         rows = self._row_warnings or [[] for _ in self._index]
+        # Messages are spelled out here, when asked for (see time_rules.OffsetNote).
         records = [
-            (label, column, message)
+            (label, column, str(message))
             for label, row in zip(self._index, rows, strict=True)
             for column, message in row
         ]
