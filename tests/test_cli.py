@@ -445,7 +445,7 @@ def test_sandbox_command_prints_what_to_use(monkeypatch, capsys) -> None:  # typ
     def fake_serve(host, port, config, *, log_level="info"):  # type: ignore[no-untyped-def]
         served.update(host=host, port=port, config=config)
 
-    monkeypatch.setattr("truto_frame.sandbox.server.serve", fake_serve)
+    monkeypatch.setattr("truto_frame.ui.cli.serve", fake_serve)
     code = main(["sandbox", "--port", "9911", "--error-rate", "0.1", "--seed", "3"])
     out = capsys.readouterr().out
     assert code == 0

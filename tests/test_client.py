@@ -358,21 +358,21 @@ def test_http_clients_are_made_once_per_loop_and_reused() -> None:
 
     async def main() -> tuple[bool, int]:
         await client.update_event("e1", "a", {})
-        pools = list(client._pools.clients)
+        pools = list(client.pools.clients)
         await client.update_event("e2", "a", {})
-        same = client._pools.clients == pools
+        same = client.pools.clients == pools
         await client.aclose()
         return same, len(pools)
 
     assert run(main()) == (True, 1)  # a given transport needs no pool sharding
-    assert client._pools.clients == []
+    assert client.pools.clients == []
 
 
 def test_requests_spread_over_small_pools_without_a_transport() -> None:
     client = TrutoClient(TOKEN, "http://127.0.0.1:9", max_connections=32)
 
     async def main() -> tuple[list[int], list[int]]:
-        pools = client._pools
+        pools = client.pools
         with contextlib.ExitStack() as held:
             picks = []
             for _ in range(8):
@@ -498,7 +498,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
             client = TrutoClient(TOKEN, f"http://127.0.0.1:{port}", limits=RateLimits.unlimited())
             async with client:
                 result = await client.update_event("e/1", "acc", {"title": "x"})
-                http = client._pools.clients[0]
+                http = client.pools.clients[0]
                 texts = repr(client) + repr(http) + repr(http.headers) + repr(client.pacer)
                 texts += repr(vars(client)) + str(vars(client))
                 try:

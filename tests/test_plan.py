@@ -186,7 +186,7 @@ def test_frame_level_mistakes_raise() -> None:
             integrated_account_id=ACCOUNT, concurrency=0
         )
     with pytest.raises(InputError):
-        truto_frame.planning.plan.build_plan([{"id": "a"}])  # type: ignore[arg-type]
+        truto_frame.planning.build.build_plan([{"id": "a"}])  # type: ignore[arg-type]
 
 
 def test_outlook_warns_about_unsupported_fields() -> None:

@@ -349,7 +349,7 @@ def test_cancel_before_apply_sends_nothing(
 def test_an_error_before_sending_is_shown_and_apply_stays_available() -> None:
     df = pd.DataFrame({"id": ["e1"], "calendar.id": ["c"], "title": ["A"]})
     plan = build_plan(df, integrated_account_id="acc", token=None, base_url="http://<x>")
-    plan._token = None  # make sure no environment token is picked up
+    plan.token = None  # make sure no environment token is picked up
     preview = PlanPreview(plan)
     preview.apply()
     _wait(preview)

@@ -13,7 +13,7 @@ import pytest
 import truto_frame  # noqa: F401  (registers df.truto)
 from truto_frame import NULL
 from truto_frame.errors import APIStatusError, ConfigurationError
-from truto_frame.planning.plan import build_plan
+from truto_frame.planning.build import build_plan
 from truto_frame.read import DEFAULT_WINDOW, read_events, read_events_async, resolve_window
 from truto_frame.sandbox import (
     DEFAULT_TOKEN,

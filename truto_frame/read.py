@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .api.auth import Secret
+from .api.client import TrutoClient
 from .api.options import RequestOptions
+from .engine.runner import run_sync
 from .errors import ConfigurationError
 from .frame.columns import parse_column
 from .frame.flatten import flatten_events
@@ -167,7 +170,7 @@ def typed_frame(events: Sequence[Mapping[str, Any]], integrated_account_id: str)
 async def read_events_async(
     integrated_account_id: str,
     *,
-    token: str | None = None,
+    token: str | Secret | None = None,
     base_url: str | None = None,
     start_time: TimeLike | None = None,
     end_time: TimeLike | None = None,
@@ -180,8 +183,6 @@ async def read_events_async(
     page_size: int | None = None,
 ) -> pd.DataFrame:
     """Like :func:`read_events`, for async callers: ``df = await read_events_async(...)``."""
-    from .api.client import TrutoClient
-
     if not isinstance(integrated_account_id, str) or not integrated_account_id.strip():
         raise ConfigurationError("integrated_account_id must be a non-empty string")
     if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
@@ -219,7 +220,7 @@ async def read_events_async(
 def read_events(
     integrated_account_id: str,
     *,
-    token: str | None = None,
+    token: str | Secret | None = None,
     base_url: str | None = None,
     start_time: TimeLike | None = None,
     end_time: TimeLike | None = None,
@@ -240,7 +241,7 @@ def read_events(
     ----------
     integrated_account_id : str
         The Truto integrated account to read.
-    token : str, optional
+    token : str or Secret, optional
         Truto API token; default: environment variable ``TRUTO_API_TOKEN``.
     base_url : str, optional
         Default: environment variable ``TRUTO_API_BASE_URL``, else ``https://api.truto.one``.
@@ -301,8 +302,6 @@ def read_events(
     >>> edited = events.assign(title=events.title.str.replace("Sync", "Standup"))  # doctest: +SKIP
     >>> plan = edited.truto.update_events()  # doctest: +SKIP
     """
-    from .engine.runner import run_sync
-
     return run_sync(
         read_events_async(
             integrated_account_id,

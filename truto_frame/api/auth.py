@@ -1,7 +1,10 @@
 """Where the API token and base URL come from, and how the token stays out of logs.
 
-The token comes from an argument or ``TRUTO_API_TOKEN``; the base URL from an argument,
-``TRUTO_API_BASE_URL``, or Truto's. :func:`guard_logs` registers a token with a logging filter
+The token comes from an argument or ``TRUTO_API_TOKEN``, is looked up once
+(:func:`find_token`, or :func:`resolve_token` where one is required) and travels as a
+:class:`Secret` until the client builds the ``Authorization`` header; a missing one always
+raises with :data:`NO_TOKEN`. The base URL comes from an argument, ``TRUTO_API_BASE_URL``, or
+Truto's. :func:`guard_logs` registers a token with a logging filter
 on the ``httpx`` and ``httpcore`` loggers (httpcore logs response headers at DEBUG, so a server
 echoing the token would otherwise print it) and :func:`redact` removes it from text.
 """
@@ -16,15 +19,23 @@ from ..errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "NO_TOKEN",
     "Secret",
+    "find_token",
     "guard_logs",
     "redact",
+    "require_token",
     "resolve_base_url",
     "resolve_token",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.truto.one"
 REDACTED: Final = "[redacted]"
+NO_TOKEN: Final = (
+    "no API token: set the TRUTO_API_TOKEN environment variable or pass token= "
+    "(--token-file on the command line); the sandbox accepts 'sandbox-token'"
+)
+"""The one message for a missing token, wherever it is found missing."""
 
 
 class Secret:
@@ -78,29 +89,29 @@ class _RedactSecrets(logging.Filter):
 _FILTER: Final = _RedactSecrets()
 
 
-def guard_logs(token: str) -> None:
+def guard_logs(token: Secret) -> None:
     """Redact ``token`` from every record of the ``httpx``/``httpcore`` loggers from now on.
 
     Parameters
     ----------
-    token : str
+    token : Secret
         The secret.
     """
-    _SECRETS.add(token)
+    _SECRETS.add(token.value)
     for name in _GUARDED_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
 
 
-def redact(text: str, token: str) -> str:
+def redact(text: str, token: Secret) -> str:
     """``text`` with every occurrence of ``token`` replaced by ``[redacted]``.
 
     Parameters
     ----------
     text : str
         Untrusted text (a response body, an exception message).
-    token : str
+    token : Secret
         The secret.
 
     Returns
@@ -108,34 +119,77 @@ def redact(text: str, token: str) -> str:
     str
         The text, unchanged when the token is absent.
     """
-    return text.replace(token, REDACTED) if token and token in text else text
+    value = token.value
+    return text.replace(value, REDACTED) if value and value in text else text
 
 
-def resolve_token(token: str | None = None) -> str:
+def find_token(token: str | Secret | None = None) -> Secret | None:
     """The API token: the argument, else the environment variable ``TRUTO_API_TOKEN``.
 
     Parameters
     ----------
-    token : str, optional
+    token : str or Secret, optional
+        An explicit token (a :class:`Secret` is taken as already resolved).
+
+    Returns
+    -------
+    Secret or None
+        The token, stripped; ``None`` when neither gives a non-empty one (a plan can be built
+        and previewed without a token).
+    """
+    if isinstance(token, Secret):
+        return token
+    value = token if token is not None else os.environ.get("TRUTO_API_TOKEN")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return Secret(value.strip())
+
+
+def resolve_token(token: str | Secret | None = None) -> Secret:
+    """The API token, required: like :func:`find_token`, but a missing one raises.
+
+    Parameters
+    ----------
+    token : str or Secret, optional
         An explicit token.
 
     Returns
     -------
-    str
-        The token, stripped.
+    Secret
+        The token.
 
     Raises
     ------
     ConfigurationError
-        When neither gives a non-empty token.
+        With :data:`NO_TOKEN`, when neither gives a non-empty token.
     """
-    value = token if token is not None else os.environ.get("TRUTO_API_TOKEN")
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(
-            "No Truto API token: pass token=... or set the TRUTO_API_TOKEN environment variable "
-            "(the sandbox accepts 'sandbox-token')."
-        )
-    return value.strip()
+    found = find_token(token)
+    if found is None:
+        raise ConfigurationError(NO_TOKEN)
+    return found
+
+
+def require_token(token: Secret | None) -> Secret:
+    """A token already looked up (a plan's), which a request now needs.
+
+    Parameters
+    ----------
+    token : Secret or None
+        The token :func:`find_token` gave earlier.
+
+    Returns
+    -------
+    Secret
+        The same token.
+
+    Raises
+    ------
+    ConfigurationError
+        With :data:`NO_TOKEN`, when there is none.
+    """
+    if token is None:
+        raise ConfigurationError(NO_TOKEN)
+    return token
 
 
 def resolve_base_url(base_url: str | None = None) -> str:

@@ -59,7 +59,7 @@ class TrutoClient:
 
     Parameters
     ----------
-    token : str, optional
+    token : str or Secret, optional
         The API token; default: env ``TRUTO_API_TOKEN``.
     base_url : str, optional
         Default: env ``TRUTO_API_BASE_URL``, else ``https://api.truto.one``.
@@ -84,6 +84,17 @@ class TrutoClient:
     rng : random.Random, optional
         Source of backoff jitter.
 
+    Attributes
+    ----------
+    base_url : str
+        Where requests go.
+    retry : RetryPolicy
+        Attempts and backoff.
+    pacer : Pacer
+        The budgets every request waits on.
+    pools : PoolSet
+        The ``httpx`` clients requests are spread over (one when a ``transport`` is given).
+
     Raises
     ------
     ConfigurationError
@@ -98,7 +109,7 @@ class TrutoClient:
 
     def __init__(
         self,
-        token: str | None = None,
+        token: str | Secret | None = None,
         base_url: str | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -111,8 +122,8 @@ class TrutoClient:
         max_connections: int = 64,
         rng: random.Random | None = None,
     ) -> None:
-        self._token = Secret(resolve_token(token))  # hidden even from vars(client)
-        guard_logs(self._token.value)
+        self._token = resolve_token(token)  # a Secret: hidden even from vars(client)
+        guard_logs(self._token)
         self.base_url = resolve_base_url(base_url)
         self.retry = retry if retry is not None else RetryPolicy()
         self.pacer = Pacer(limits, clock=clock, sleep=sleep)
@@ -124,7 +135,7 @@ class TrutoClient:
         self._max_connections = max_connections
         # A given transport (ASGI, mock) has no pool to shard: one client (see pools.py).
         count = 1 if transport is not None else -(-max_connections // SHARD)
-        self._pools = PoolSet(self._new_http, count)
+        self.pools = PoolSet(self._new_http, count)
 
     def __repr__(self) -> str:
         return f"TrutoClient(base_url={self.base_url!r}, token=<hidden>)"
@@ -137,7 +148,7 @@ class TrutoClient:
 
     async def aclose(self) -> None:
         """Close the connections (the client opens new ones if used again)."""
-        await self._pools.aclose()
+        await self.pools.aclose()
 
     def _new_http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -181,10 +192,10 @@ class TrutoClient:
         return "dropped", "connection error"
 
     def _redact(self, text: str) -> str:
-        return redact(text, self._token.value)
+        return redact(text, self._token)
 
     def _parse(self, response: httpx.Response) -> Any:
-        text = redact(response.text, self._token.value)
+        text = redact(response.text, self._token)
         if not text:
             return None
         try:
@@ -217,7 +228,7 @@ class TrutoClient:
             if on_send is not None:
                 on_send(attempts)
             try:
-                with self._pools.borrow() as http:
+                with self.pools.borrow() as http:
                     request = httpx.Request(method, url, content=content, headers=all_headers)
                     response = await http.send(request)
                     body = self._parse(response)

@@ -43,7 +43,9 @@ class Progress:
             # A bar where someone watches: a terminal or a notebook; never into captured output.
             show = total > 0 and (in_notebook() or sys.stderr.isatty())
         if show:
-            from tqdm.auto import tqdm  # deferred: only when a bar is shown
+            # Deferred: tqdm.auto loads its notebook front end (ipywidgets) in a notebook; only
+            # worth it when a bar is shown.
+            from tqdm.auto import tqdm
 
             self.bar = tqdm(total=total, unit="row", desc="PATCH", file=sys.stderr, leave=True)
 

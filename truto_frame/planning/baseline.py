@@ -37,6 +37,7 @@ import pandas as pd
 import pydantic
 
 from ..errors import InputError
+from ..frame.flatten import unflatten_events
 from ..model.integrations import IntegrationRules
 from ..model.schema import EventUpdate, payload_from_model
 
@@ -82,8 +83,6 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[BaselineKey, dict[str, Any]]
         If ``baseline`` is not a DataFrame, has no ``id`` column, a row has no id, or an
         account's event appears twice (which row would be the truth?).
     """
-    from ..frame.flatten import unflatten_events
-
     if not isinstance(baseline, pd.DataFrame):
         raise InputError(f"baseline must be a pandas DataFrame, got {type(baseline).__name__}")
     if "id" not in baseline.columns:

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..api.auth import Secret, resolve_token
 from ..errors import ConfigurationError
 from ..frame.provenance import snapshot_of
 from .baseline import BaselineKey, baseline_lookup
+from .fetch import fetch_baseline
 from .snapshot import refuse_read_only_columns, snapshot_baseline
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ def resolve_baseline(
     event_ids: Sequence[str | None],
     accounts: Sequence[str | None],
     *,
-    token: str | None,
+    token: Secret | None,
     base_url: str | None,
     concurrency: int,
     transport: httpx.AsyncBaseTransport | None,
@@ -65,14 +67,11 @@ def resolve_baseline(
     if isinstance(baseline, str):
         if baseline != "fetch":
             raise ConfigurationError(f"baseline must be a DataFrame or 'fetch', got {baseline!r}")
-        from ..api.client import resolve_token
-        from .fetch import fetch_baseline
-
         return fetch_baseline(
             df,
             list(event_ids),
             list(accounts),
-            token=resolve_token(token),
+            token=resolve_token(token),  # a read needs one: the same message as apply()
             base_url=base_url,
             concurrency=concurrency,
             transport=transport,

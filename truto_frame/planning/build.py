@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import ValidationError
 
+from ..api.auth import Secret, find_token, resolve_base_url
 from ..api.options import RequestOptions
 from ..errors import ConfigurationError, InputError
 from ..frame.attendee_rules import attendee_email_problems
@@ -28,7 +29,7 @@ from ..frame.flatten import normalize_cell, parse_column, unflatten_frame, unfla
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
 from ..model.sentinels import MISSING
-from .baseline import BaselineKey, current_event
+from .baseline import BaselineKey, current_event, diff_against_baseline, missing_reason
 from .baseline_source import resolve_baseline
 from .headers import export_header_hint
 from .no_change import UNCHANGED_REASON, no_change_reason
@@ -36,6 +37,7 @@ from .numeric_ids import numeric_id_columns, numeric_id_warning
 from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
 from .series import frame_parents, series_notes
 from .time_rules import check_times, prepare_times
+from .whole_or_parts import settle_null_conflicts
 
 if TYPE_CHECKING:
     import httpx
@@ -160,16 +162,6 @@ def _integration_by_account(
     return dict(integration or {})
 
 
-def _token_or_none(token: str | None) -> str | None:
-    # A plan can be built and previewed without a token; apply() is where one is required.
-    from ..api.client import resolve_token
-
-    try:
-        return resolve_token(token)
-    except ConfigurationError:
-        return None
-
-
 def _rules_for_account(
     account: str | None, integration: str | Mapping[str, str] | None
 ) -> IntegrationRules:
@@ -237,9 +229,7 @@ def _plan_rows(
         baselines.append(current)
         if cell_problems and current is not None:
             # Slow path, rows with problems only: a NULL whole value against its parts may be
-            # settled by what the baseline shows unchanged (see conflicts.py).
-            from .whole_or_parts import settle_null_conflicts
-
+            # settled by what the baseline shows unchanged (see whole_or_parts.py).
             row = df.iloc[i]
             settled = settle_null_conflicts(body_columns, [row[c] for c in body_columns], current)
             if settled is not None:
@@ -276,13 +266,9 @@ def _plan_rows(
             and event_id is not None
             and accounts[i] is not None  # a row without account already says so
         ):
-            from .baseline import diff_against_baseline
-
             if current is None:
                 # Diffing needs the current state; sending the row whole could undo edits the
                 # user never saw, so stop it with a clear note instead.
-                from .baseline import missing_reason
-
                 reason = missing_reason(baseline_events, accounts[i], event_id)
                 row_problems.append((ID_COLUMN, reason))
                 payload = None
@@ -325,7 +311,7 @@ def build_plan(
     df: pd.DataFrame,
     *,
     integrated_account_id: str | None = None,
-    token: str | None = None,
+    token: str | Secret | None = None,
     base_url: str | None = None,
     send_notifications: str | None = None,
     response_format: str = "unified",
@@ -347,7 +333,7 @@ def build_plan(
         Empty cells leave a field unchanged; :data:`truto_frame.NULL` (or ``"<NULL>"``) clears it.
     integrated_account_id : str, optional
         The account of every row; or a column ``integrated_account_id``, one per row.
-    token : str, optional
+    token : str or Secret, optional
         Truto API token; default: environment variable ``TRUTO_API_TOKEN``.
     base_url : str, optional
         Default: environment variable ``TRUTO_API_BASE_URL``, else ``https://api.truto.one``.
@@ -420,12 +406,15 @@ def build_plan(
     event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
+    # The token is looked up once: a plan can be built and previewed without one; apply() (or
+    # baseline="fetch", which reads) is where one is required.
+    secret = find_token(token)
     baseline_events = resolve_baseline(
         df,
         baseline,
         event_ids,
         accounts,
-        token=token,
+        token=secret,
         base_url=base_url,
         concurrency=concurrency,
         transport=transport,
@@ -459,8 +448,6 @@ def build_plan(
         names = {integration} if isinstance(integration, str) else set(integration.values())
         if "outlookcalendar" in names:
             warnings.append("send_notifications has no effect on outlookcalendar accounts")
-    from ..api.client import resolve_base_url
-
     return EventUpdatePlan(
         index=df.index,
         event_ids=event_ids,
@@ -472,7 +459,7 @@ def build_plan(
         warnings=warnings,
         options=options,
         concurrency=concurrency,
-        token=_token_or_none(token),
+        token=secret,
         base_url=resolve_base_url(base_url),
         integrations=_integration_by_account(accounts, integration),
         baselines=planned.baselines if baseline_events is not None else None,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..api.accounts import AccountCheck, check_from_error, check_from_record
+from ..api.auth import Secret, require_token
 from ..api.call import CallResult
 from ..api.client import TrutoClient
 from ..engine.breakers import Breakers, Trip
@@ -268,7 +269,7 @@ def refine(plan: EventUpdatePlan, accounts: Mapping[str, AccountCheck]) -> PlanC
 async def preflight(
     plan: EventUpdatePlan,
     *,
-    token: str | None,
+    token: Secret | None,
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     timeout: float = 30.0,
@@ -280,8 +281,8 @@ async def preflight(
     ----------
     plan : EventUpdatePlan
         The plan.
-    token : str or None
-        The API token, for the client made when ``client`` is not given.
+    token : Secret or None
+        The plan's API token, for the client made when ``client`` is not given.
     transport, retry, timeout
         For the client made when ``client`` is not given.
     client : TrutoClient, optional
@@ -304,12 +305,8 @@ async def preflight(
         return PlanCheck({})
     owned = client is None
     if client is None:
-        if not token:
-            raise ConfigurationError(
-                "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
-            )
         client = TrutoClient(
-            token=token,
+            token=require_token(token),
             base_url=plan.base_url,
             transport=transport,
             retry=retry,

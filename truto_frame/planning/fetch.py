@@ -14,6 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..api.auth import Secret
+from ..api.client import TrutoClient
+from ..engine.runner import run_sync
 from ..frame.cells import normalize_cell
 from ..model.sentinels import MISSING
 from .baseline import BaselineKey, with_request_types
@@ -64,7 +67,7 @@ def fetch_baseline(
     event_ids: Sequence[str | None],
     accounts: Sequence[str | None],
     *,
-    token: str | None,
+    token: Secret,
     base_url: str | None,
     concurrency: int = 16,
     transport: Any = None,
@@ -81,7 +84,9 @@ def fetch_baseline(
         The update frame (its ``calendar.id`` or ``calendar`` column gives ``calendar[id]``).
     event_ids, accounts : sequence
         Each row's event id and integrated account (rows missing either are not read).
-    token, base_url : str, optional
+    token : Secret
+        The API token.
+    base_url : str, optional
         As for :func:`~truto_frame.planning.build.build_plan`.
     concurrency : int
         Requests in flight at most.
@@ -94,9 +99,6 @@ def fetch_baseline(
         ``(account, event id)`` -> current event (typed like :func:`baseline_lookup`'s), plus
         ``errors``.
     """
-    from ..api.client import TrutoClient
-    from ..engine.runner import run_sync
-
     targets = {
         (event_id, account, calendar_id)
         for event_id, account, calendar_id in zip(

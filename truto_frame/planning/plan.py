@@ -2,15 +2,20 @@
 
 The plan holds, per input row, the exact body to send (or why the row is not sent) and offers
 what comes next: ``payloads``, ``problems``, ``changes``, the preview, ``apply()``,
-``retry_failed()`` and ``undo()``. :func:`~truto_frame.planning.build.build_plan` builds it (also
-importable from here); nothing is sent until :meth:`EventUpdatePlan.apply`.
+``retry_failed()`` and ``undo()``. :func:`~truto_frame.planning.build.build_plan` builds it;
+nothing is sent until :meth:`EventUpdatePlan.apply`.
+
+The verbs (sending, the preflight, undo, retry-failed, the preview in ``ui/``) read only the
+plan's public face: :attr:`EventUpdatePlan.rows` (:class:`PlanRows`, by position), its options
+and token handle, and :meth:`EventUpdatePlan.subset`. The plan calls them; they import it only
+for types.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +23,20 @@ import pandas as pd
 
 from ..api.auth import Secret
 from ..api.options import RequestOptions
-from ..engine.results import RowResult, results_frame
+from ..engine.results import RowResult
+from ..engine.runner import run_sync
 from ..errors import ApplyInterrupted, InputError
+from .changes import changes_frame
+from .check import preflight
+from .failed_rows import failed_rows_plan, merge_retry_results
 from .interruption import RunStopped, interrupted_message
 from .listeners import Listeners
+from .merge import needs_reread
+from .reread import RereadLog, check_on_conflict, conflicts_frame
+from .sending import send_plan
+from .undo import build_undo_plan
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable
-
     import httpx
 
     from ..api.client import TrutoClient
@@ -34,17 +45,7 @@ if TYPE_CHECKING:
     from ..engine.journal import Journal
     from .check import PlanCheck
 
-__all__ = ["EventUpdatePlan", "IgnoredColumn"]
-
-
-def __getattr__(name: str) -> Any:
-    # build_plan lives in planning.py, which imports this module; served lazily so that
-    # ``from truto_frame.planning.plan import build_plan`` keeps working without an import cycle.
-    if name == "build_plan":
-        from .build import build_plan
-
-        return build_plan
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["EventUpdatePlan", "IgnoredColumn", "PlanRows"]
 
 
 ID_COLUMN = "id"
@@ -78,6 +79,45 @@ class IgnoredColumn:
     reason: str
 
 
+@dataclass(frozen=True)
+class PlanRows:
+    """A plan's rows by position: what the verbs (send, check, undo, retry, preview) read.
+
+    Every list has one item per input row, in input order; position ``i`` of each describes
+    the row labelled ``index[i]`` (labels may repeat, positions never do). The preflight
+    updates ``statuses``, ``payloads`` and ``problems`` in place.
+
+    Attributes
+    ----------
+    index : pandas.Index
+        The input frame's index.
+    event_ids, accounts : list of str or None
+        Each row's event id and integrated account.
+    payloads : list of dict or None
+        The body to send (``None`` where the row is not sent).
+    problems : list of list of (column, message)
+        Why each row cannot be sent (empty when it can).
+    statuses : list of str
+        ``send``, ``invalid`` or ``skipped``.
+    baselines : list of dict or None, or None
+        Each row's current event when the plan has a baseline, else ``None``.
+    skip_reasons : list of str or None
+        Why each ``skipped`` row is not sent.
+    warnings : list of list of (column, message), or None
+        What each row sends but probably does not mean.
+    """
+
+    index: pd.Index
+    event_ids: list[str | None]
+    accounts: list[str | None]
+    payloads: list[dict[str, Any] | None]
+    problems: list[list[tuple[str, str]]]
+    statuses: list[str]
+    baselines: list[dict[str, Any] | None] | None
+    skip_reasons: list[str | None]
+    warnings: list[list[tuple[str, object]]] | None
+
+
 class EventUpdatePlan:
     """A validated bulk update, ready to send; building it sent nothing.
 
@@ -85,6 +125,22 @@ class EventUpdatePlan:
 
     Attributes
     ----------
+    rows : PlanRows
+        Every row's id, account, body, problems, status and baseline, by position: what
+        sending, the preflight, undo, retry and the preview read.
+    token : Secret or None
+        The API token found when the plan was built (hidden from every repr); ``None`` when
+        there was none, and then :meth:`apply` raises.
+    concurrency : int
+        Requests in flight at most.
+    base_url : str or None
+        Where requests go.
+    integrations : dict
+        Account -> integration name, where known.
+    found_conflicts : dict
+        Row position -> the conflicts the last run's re-reads found (see :meth:`conflicts`).
+    prewrite_events : dict
+        Row position -> the event a re-read saw just before writing (what an undo puts back).
     payloads : pandas.Series
         The exact JSON body of each row (a dict), same index as the input; ``None`` for a row
         that is invalid or will be skipped.
@@ -134,40 +190,45 @@ class EventUpdatePlan:
         warnings: list[str],
         options: RequestOptions,
         concurrency: int,
-        token: str | None,
+        token: str | Secret | None,
         base_url: str | None,
         integrations: Mapping[str, str] | None = None,
         baselines: Sequence[dict[str, Any] | None] | None = None,
         row_warnings: Sequence[Sequence[tuple[str, object]]] | None = None,
         skip_reasons: Sequence[str | None] | None = None,
     ) -> None:
-        self._index = index
-        self._event_ids = event_ids
-        self._accounts = accounts
-        self._payloads = payloads
-        self._row_problems = problems
-        self._statuses = statuses
+        self.rows = PlanRows(
+            index=index,
+            event_ids=event_ids,
+            accounts=accounts,
+            payloads=payloads,
+            problems=problems,
+            statuses=statuses,
+            # Each row's current event, by position (not by id: two accounts may share an id).
+            baselines=list(baselines) if baselines is not None else None,
+            skip_reasons=(
+                list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
+            ),
+            warnings=[list(w) for w in row_warnings] if row_warnings is not None else None,
+        )
         self.ignored_columns = ignored_columns
         self.warnings = warnings
         self.options = options
         self.concurrency = concurrency
-        self._token = Secret(token) if token else None  # hidden from repr, vars and logs
+        # Hidden from repr, vars and logs; unwrapped only where the request header is built.
+        self.token: Secret | None = (
+            token if isinstance(token, Secret) or token is None else Secret(token)
+        )
         self.base_url = base_url
         self.integrations = dict(integrations or {})
-        # Each row's current event, by position (not by id: two accounts may share an id).
-        self._baselines = list(baselines) if baselines is not None else None
-        self._skip_reasons = (
-            list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
-        )
         self.preflight: PlanCheck | None = None
-        self._row_warnings = [list(w) for w in row_warnings] if row_warnings is not None else None
         self._listeners = Listeners()
         self._last_results: pd.DataFrame | None = None
         self._applying = False
         # Conflicts the last run's re-reads found, by row position (see reread.py), and the
         # events those re-reads saw just before writing (what an undo must put back).
-        self._conflicts: dict[int, tuple[Any, ...]] = {}
-        self._prewrite: dict[int, dict[str, Any]] = {}
+        self.found_conflicts: dict[int, tuple[Any, ...]] = {}
+        self.prewrite_events: dict[int, dict[str, Any]] = {}
 
     @property
     def results(self) -> pd.DataFrame | None:
@@ -198,31 +259,77 @@ class EventUpdatePlan:
         """
         return self._listeners.add(callback)
 
-    @property
-    def _token_value(self) -> str | None:
-        return self._token.value if self._token is not None else None
+    def subset(
+        self,
+        positions: Sequence[int],
+        *,
+        payloads: list[dict[str, Any] | None] | None = None,
+        problems: list[list[tuple[str, str]]] | None = None,
+        statuses: list[str] | None = None,
+        baselines: list[dict[str, Any] | None] | None = None,
+    ) -> EventUpdatePlan:
+        """A new plan of the rows at ``positions``, with the same options, token and accounts.
+
+        Parameters
+        ----------
+        positions : sequence of int
+            Row positions (not labels) in this plan, in the order of the new plan.
+        payloads, problems, statuses, baselines : list, optional
+            The new plan's own values, one per position; default: this plan's values at those
+            positions (``baselines`` too, when this plan has one).
+
+        Returns
+        -------
+        EventUpdatePlan
+            Not applied yet; no ignored columns or warnings of its own.
+        """
+        rows = self.rows
+        if baselines is None and rows.baselines is not None:
+            baselines = [rows.baselines[i] for i in positions]
+        return EventUpdatePlan(
+            index=rows.index[list(positions)],
+            event_ids=[rows.event_ids[i] for i in positions],
+            accounts=[rows.accounts[i] for i in positions],
+            payloads=payloads if payloads is not None else [rows.payloads[i] for i in positions],
+            problems=problems if problems is not None else [rows.problems[i] for i in positions],
+            statuses=statuses if statuses is not None else [rows.statuses[i] for i in positions],
+            ignored_columns=[],
+            warnings=[],
+            options=self.options,
+            concurrency=self.concurrency,
+            token=self.token,
+            base_url=self.base_url,
+            integrations=self.integrations,
+            baselines=baselines,
+        )
 
     # -- what the plan holds -------------------------------------------------------------
     @property
     def has_baseline(self) -> bool:
         """Whether the plan was diffed against a ``baseline=`` (and so can be undone)."""
-        return self._baselines is not None
+        return self.rows.baselines is not None
 
     @property
     def can_undo(self) -> bool:
         """Whether :meth:`undo` can be built once applied: a baseline and unified responses."""
-        return self._baselines is not None and self.options.response_format == "unified"
+        return self.rows.baselines is not None and self.options.response_format == "unified"
 
     @property
     def baselines(self) -> pd.Series:
         """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
-        values = self._baselines if self._baselines is not None else [None] * len(self._index)
-        return pd.Series(values, index=self._index, dtype=object, name="baseline")
+        values = (
+            self.rows.baselines
+            if self.rows.baselines is not None
+            else [None] * len(self.rows.index)
+        )
+        return pd.Series(values, index=self.rows.index, dtype=object, name="baseline")
 
     @property
     def skip_reasons(self) -> pd.Series:
         """Why each ``skipped`` row is not sent (``None`` for the other rows)."""
-        return pd.Series(self._skip_reasons, index=self._index, dtype=object, name="skip_reason")
+        return pd.Series(
+            self.rows.skip_reasons, index=self.rows.index, dtype=object, name="skip_reason"
+        )
 
     @property
     def rereads(self) -> pd.Series:
@@ -231,14 +338,18 @@ class EventUpdatePlan:
         True for a row to send whose body re-sends values from the baseline (times Google
         requires, the untouched parts of an object, the other items of a list).
         """
-        from .merge import needs_reread
-
-        bases = self._baselines if self._baselines is not None else [None] * len(self._index)
+        bases = (
+            self.rows.baselines
+            if self.rows.baselines is not None
+            else [None] * len(self.rows.index)
+        )
         values = [
             status == "send" and needs_reread(payload, base)
-            for status, payload, base in zip(self._statuses, self._payloads, bases, strict=True)
+            for status, payload, base in zip(
+                self.rows.statuses, self.rows.payloads, bases, strict=True
+            )
         ]
-        return pd.Series(values, index=self._index, dtype=bool, name="reread")
+        return pd.Series(values, index=self.rows.index, dtype=bool, name="reread")
 
     def conflicts(self) -> pd.DataFrame:
         """The fields that changed on both sides, found by the last :meth:`apply`'s re-reads.
@@ -251,31 +362,31 @@ class EventUpdatePlan:
             value just before writing). Rows sent anyway with ``on_conflict="overwrite"`` are
             listed too. Empty before an apply.
         """
-        from .reread import conflicts_frame
-
-        return conflicts_frame(self._index, self._event_ids, self._conflicts)
+        return conflicts_frame(self.rows.index, self.rows.event_ids, self.found_conflicts)
 
     @property
     def payloads(self) -> pd.Series:
         """The exact JSON body of each row (``None`` where the row is not sent)."""
-        return pd.Series(self._payloads, index=self._index, dtype=object, name="payload")
+        return pd.Series(self.rows.payloads, index=self.rows.index, dtype=object, name="payload")
 
     @property
     def event_ids(self) -> pd.Series:
         """The event id of each row."""
-        return pd.Series(self._event_ids, index=self._index, dtype=object, name="id")
+        return pd.Series(self.rows.event_ids, index=self.rows.index, dtype=object, name="id")
 
     @property
     def accounts(self) -> pd.Series:
         """The integrated account id of each row."""
-        return pd.Series(self._accounts, index=self._index, dtype=object, name=ACCOUNT_COLUMN)
+        return pd.Series(
+            self.rows.accounts, index=self.rows.index, dtype=object, name=ACCOUNT_COLUMN
+        )
 
     @property
     def problems(self) -> pd.DataFrame:
         """Every validation problem, one row each: ``row``, ``column``, ``message``."""
         records = [
             (label, column, message)
-            for label, row in zip(self._index, self._row_problems, strict=True)
+            for label, row in zip(self.rows.index, self.rows.problems, strict=True)
             for column, message in row
         ]
         return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
@@ -287,11 +398,11 @@ class EventUpdatePlan:
         A warning does not stop its row (``09:00+00:00`` on a Europe/Berlin event is sent as
         that instant, 10:00 in Berlin); fix the cell and plan again when it is not what you meant.
         """
-        rows = self._row_warnings or [[] for _ in self._index]
+        rows = self.rows.warnings or [[] for _ in self.rows.index]
         # Messages are spelled out here, when asked for (see time_rules.OffsetNote).
         records = [
             (label, column, str(message))
-            for label, row in zip(self._index, rows, strict=True)
+            for label, row in zip(self.rows.index, rows, strict=True)
             for column, message in row
         ]
         return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
@@ -299,18 +410,18 @@ class EventUpdatePlan:
     @property
     def statuses(self) -> pd.Series:
         """What the plan will do with each row: ``send``, ``invalid`` or ``skipped``."""
-        return pd.Series(self._statuses, index=self._index, dtype="string", name="plan")
+        return pd.Series(self.rows.statuses, index=self.rows.index, dtype="string", name="plan")
 
     @property
     def is_valid(self) -> pd.Series:
         """Boolean Series: True where the row has no problem."""
-        return pd.Series([not p for p in self._row_problems], index=self._index, name="valid")
+        return pd.Series([not p for p in self.rows.problems], index=self.rows.index, name="valid")
 
     @property
     def counts(self) -> dict[str, int]:
         """How many rows will be sent, are invalid, or are skipped."""
         counts = {"send": 0, "invalid": 0, "skipped": 0}
-        for status in self._statuses:
+        for status in self.rows.statuses:
             counts[status] += 1
         return counts
 
@@ -321,10 +432,12 @@ class EventUpdatePlan:
         Columns ``row`` (input index label), ``id``, ``column`` (flat name), ``before`` (the
         baseline value; ``None`` when empty or when the plan has no baseline) and ``after``.
         """
-        from .changes import changes_frame
-
         return changes_frame(
-            self._index, self._statuses, self._event_ids, self._payloads, self._baselines
+            self.rows.index,
+            self.rows.statuses,
+            self.rows.event_ids,
+            self.rows.payloads,
+            self.rows.baselines,
         )
 
     def undo(self) -> EventUpdatePlan:
@@ -342,8 +455,6 @@ class EventUpdatePlan:
             If the plan has no baseline, has not been applied, or was applied with a
             ``response_format`` other than ``"unified"``.
         """
-        from .undo import build_undo_plan
-
         return build_undo_plan(self)
 
     def failed_rows(self) -> EventUpdatePlan:
@@ -361,8 +472,6 @@ class EventUpdatePlan:
         InputError
             If the plan has not been applied.
         """
-        from .undo import failed_rows_plan
-
         return failed_rows_plan(self)[0]  # raises InputError before an apply
 
     def retry_failed(
@@ -400,8 +509,6 @@ class EventUpdatePlan:
         >>> results = plan.apply()  # doctest: +SKIP
         >>> results = plan.retry_failed()  # doctest: +SKIP
         """
-        from .undo import failed_rows_plan, merge_retry_results
-
         sub, positions = failed_rows_plan(self)  # raises InputError before an apply
         assert self.results is not None
         if positions:
@@ -421,18 +528,18 @@ class EventUpdatePlan:
                 self.results = merge_retry_results(self.results, positions, stop.results)
                 message = interrupted_message(self.results, journal)
                 raise ApplyInterrupted(message, self.results) from None
-            found = {positions[i]: found for i, found in sub._conflicts.items()}
-            kept = {p: c for p, c in self._conflicts.items() if p not in set(positions)}
-            self._conflicts = {**kept, **found}
-            for i, event in sub._prewrite.items():
+            found = {positions[i]: found for i, found in sub.found_conflicts.items()}
+            kept = {p: c for p, c in self.found_conflicts.items() if p not in set(positions)}
+            self.found_conflicts = {**kept, **found}
+            for i, event in sub.prewrite_events.items():
                 # The first read stays: a retried row's PATCH may already have landed (an
                 # answer lost on the way), so a later read can hold our own write.
-                self._prewrite.setdefault(positions[i], event)
+                self.prewrite_events.setdefault(positions[i], event)
             self.results = merge_retry_results(self.results, positions, retried)
         return self.results
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self.rows.index)
 
     def __repr__(self) -> str:
         c = self.counts
@@ -460,6 +567,7 @@ class EventUpdatePlan:
         )
 
     def _ipython_display_(self) -> None:  # pragma: no cover - exercised in notebooks
+        # Deferred: IPython is there only in a notebook, where this is called.
         from IPython.display import HTML, display
 
         try:
@@ -517,8 +625,6 @@ class EventUpdatePlan:
         ConfigurationError
             If there is no API token.
         """
-        from ..engine.runner import run_sync
-
         return run_sync(self.check_async(transport=transport, retry=retry, timeout=timeout))
 
     async def check_async(
@@ -530,22 +636,20 @@ class EventUpdatePlan:
         client: TrutoClient | None = None,
     ) -> PlanCheck:
         """Like :meth:`check`, for async callers; ``client`` reuses an open client."""
-        from .check import preflight
-
         found = await preflight(
             self,
-            token=self._token_value,
+            token=self.token,
             transport=transport,
             retry=retry,
             timeout=timeout,
             client=client,
         )
         for position, problems in found.invalid.items():
-            self._statuses[position] = "invalid"
-            self._payloads[position] = None
-            self._row_problems[position].extend(problems)
+            self.rows.statuses[position] = "invalid"
+            self.rows.payloads[position] = None
+            self.rows.problems[position].extend(problems)
         for position, body in found.completed.items():
-            self._payloads[position] = body
+            self.rows.payloads[position] = body
         self.preflight = found
         return found
 
@@ -627,8 +731,6 @@ class EventUpdatePlan:
         >>> from truto_frame.api.pacing import RateLimits
         >>> results = plan.apply(limits=RateLimits(per_account=(20, 10.0)))  # doctest: +SKIP
         """
-        from ..engine.runner import run_sync
-
         before = self.results
         try:
             return run_sync(
@@ -671,9 +773,6 @@ class EventUpdatePlan:
         A cancellation of the awaiting task stops the run gracefully (requests on the wire
         settle) and then propagates as ``asyncio.CancelledError``, with :attr:`results` kept.
         """
-        from .reread import RereadLog, check_on_conflict
-        from .sending import send_plan
-
         check_on_conflict(on_conflict)
         if self._applying:
             raise InputError("this plan is being applied right now: wait for that run to end")
@@ -702,20 +801,28 @@ class EventUpdatePlan:
                 reread_log=log,
             )
         except RunStopped as stop:
-            self._conflicts, self._prewrite = dict(log.conflicts), dict(log.current)
+            self.found_conflicts, self.prewrite_events = dict(log.conflicts), dict(log.current)
             self.results = stop.results  # every row; the cancellation goes on
             raise
         finally:
             self._applying = False
-        self._conflicts, self._prewrite = dict(log.conflicts), dict(log.current)
+        self.found_conflicts, self.prewrite_events = dict(log.conflicts), dict(log.current)
         self.results = results
         return results
 
-    def _row_results_before_sending(self) -> list[RowResult | None]:
+    def results_before_sending(self) -> list[RowResult | None]:
+        """The result each row has before anything is sent, by position.
+
+        Returns
+        -------
+        list of RowResult or None
+            ``invalid`` (with its problems), ``skipped`` (with its reason) or, for an account
+            the preflight stopped, ``cancelled``; ``None`` for a row to send.
+        """
         out: list[RowResult | None] = []
         stopped = self.preflight.stopped if self.preflight is not None else {}
         for position, (status, problems, reason) in enumerate(
-            zip(self._statuses, self._row_problems, self._skip_reasons, strict=True)
+            zip(self.rows.statuses, self.rows.problems, self.rows.skip_reasons, strict=True)
         ):
             if position in stopped and status == "send":
                 out.append(RowResult(status="cancelled", error=stopped[position]))
@@ -728,6 +835,3 @@ class EventUpdatePlan:
             else:
                 out.append(None)
         return out
-
-    def _results(self, rows: list[RowResult]) -> pd.DataFrame:
-        return results_frame(self._index, rows)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..api.auth import require_token
 from ..api.call import new_run_nonce, payload_hash, run_key
 from ..api.client import CallResult, TrutoClient
-from ..engine.results import RowResult
+from ..engine.journal import Journal
+from ..engine.results import RowResult, results_frame
 from ..engine.runner import Job, run_jobs
-from ..errors import ConfigurationError
 from .interruption import RunStopped
 from .merge import needs_reread
 from .reread import RereadLog, reread_step
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
     from ..api.pacing import RateLimits
     from ..api.retry import RetryPolicy
-    from ..engine.journal import Journal
     from .plan import EventUpdatePlan
 
 __all__ = ["send_plan"]
@@ -111,19 +111,13 @@ async def send_plan(
     pandas.DataFrame
         The results frame (see :mod:`truto_frame.engine.results`).
     """
-    from ..engine.journal import Journal
-
     owned = client is None
+    planned = plan.rows
     if plan.preflight is None and plan.counts["send"]:
         # Before the first PATCH: one GET per account (cached on the plan; see check.py).
         if client is None:
-            token = plan._token_value
-            if not token:
-                raise ConfigurationError(
-                    "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
-                )
             client = TrutoClient(
-                token=token,
+                token=require_token(plan.token),  # resolved once, when the plan was built
                 base_url=plan.base_url,
                 transport=transport,
                 limits=limits,
@@ -137,26 +131,27 @@ async def send_plan(
             if owned:
                 await client.aclose()
             stopped = RowResult(status="cancelled", error="not sent: the run was interrupted")
-            before = plan._row_results_before_sending()
-            raise RunStopped(plan._results([r or stopped for r in before])) from None
+            before = plan.results_before_sending()
+            final = [r or stopped for r in before]
+            raise RunStopped(results_frame(planned.index, final)) from None
         except BaseException:
             if owned:
                 await client.aclose()
             raise
-    rows: list[RowResult | None] = plan._row_results_before_sending()
+    rows: list[RowResult | None] = plan.results_before_sending()
     journal_obj = Journal(journal) if isinstance(journal, str) else journal
     done = journal_obj.succeeded() if journal_obj is not None else {}
 
     # One nonce per run: retries of a row reuse its key, a later run does not (see call.py).
     nonce = new_run_nonce()
     log = reread_log if reread_log is not None else RereadLog()
-    baselines = plan._baselines
+    baselines = planned.baselines
     jobs: list[Job] = []
-    for position, payload in enumerate(plan._payloads):
+    for position, payload in enumerate(planned.payloads):
         if rows[position] is not None or payload is None:
             continue
-        event_id = plan._event_ids[position]
-        account = plan._accounts[position]
+        event_id = planned.event_ids[position]
+        account = planned.accounts[position]
         assert event_id is not None and account is not None  # invalid rows were filtered
         # One canonical JSON per row: the journal's match and the run's key both start from it.
         digest = payload_hash(event_id, payload)
@@ -187,20 +182,15 @@ async def send_plan(
     interrupted = False
     if jobs:
         if client is None:
-            token = plan._token_value
-            if not token:
-                raise ConfigurationError(
-                    "no API token: pass token= or set the TRUTO_API_TOKEN environment variable"
-                )
             client = TrutoClient(
-                token=token,
+                token=require_token(plan.token),  # resolved once, when the plan was built
                 base_url=plan.base_url,
                 transport=transport,
                 limits=limits,
                 retry=retry,
                 timeout=timeout,
             )
-        labels = plan._index
+        labels = planned.index
 
         # Set by a callback's KeyboardInterrupt; run_jobs checks it before every new request.
         stopped_by_callback = asyncio.Event()
@@ -246,7 +236,7 @@ async def send_plan(
                 else RowResult(status="cancelled", error="not sent: the run was interrupted")
             )
     final = [r if r is not None else RowResult(status="cancelled") for r in rows]
-    frame = plan._results(final)
+    frame = results_frame(planned.index, final)
     if interrupted:
         raise RunStopped(frame)
     return frame

@@ -1,4 +1,4 @@
-"""Plans derived from an applied plan: the undo, and the re-send of the rows that failed.
+"""The undo of an applied plan: the plan that puts back what the baseline held.
 
 An applied plan with a baseline knows, for every row it ``updated``, which top-level fields it
 sent and what they held before. :func:`build_undo_plan` turns that into a new
@@ -10,21 +10,16 @@ The undo is checked like any plan (the integration's rules, the time rules) and 
 required field (:data:`NEVER_CLEARED`); it is refused after a ``raw``, ``normalized`` or
 ``stream`` apply, whose responses are not unified events.
 
-:func:`failed_rows_plan` plans the rows that ``failed`` or were ``cancelled`` again, with the
-same bodies, and :func:`merge_retry_results` folds that run's results back into the full frame
-(the preview's **Retry failed** button).
+Sending the rows that failed again is :mod:`truto_frame.planning.failed_rows`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import ValidationError
 
-from ..engine.results import RowResult, results_frame
 from ..errors import InputError
 from ..frame.columns import format_path
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for
@@ -36,19 +31,7 @@ from .time_rules import check_times
 if TYPE_CHECKING:
     from .plan import EventUpdatePlan
 
-__all__ = [
-    "NEVER_CLEARED",
-    "RETRYABLE",
-    "build_undo_plan",
-    "failed_rows_plan",
-    "merge_retry_results",
-    "restore_body",
-    "undo_problems",
-]
-
-RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled", "conflict"})
-"""Result statuses that Retry failed sends again (``invalid`` rows need an edit first; a
-``conflict`` row is re-read and merged again)."""
+__all__ = ["NEVER_CLEARED", "build_undo_plan", "restore_body", "undo_problems"]
 
 
 def restore_body(
@@ -176,9 +159,8 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
         If the plan has no baseline or no results, or was applied with a ``response_format``
         other than ``"unified"`` (its responses are not events to restore from).
     """
-    from .plan import EventUpdatePlan
-
-    if plan._baselines is None:
+    rows = plan.rows
+    if rows.baselines is None:
         raise InputError("undo needs the values from before: build the plan with baseline=")
     if plan.results is None:
         raise InputError("nothing to undo yet: the plan has not been applied")
@@ -186,122 +168,30 @@ def build_undo_plan(plan: EventUpdatePlan) -> EventUpdatePlan:
     statuses = plan.results["status"].tolist()
     responses = plan.results["response"].tolist()
     positions = [i for i, status in enumerate(statuses) if status == "updated"]
-    event_ids: list[str | None] = []
-    accounts: list[str | None] = []
     payloads: list[dict[str, Any] | None] = []
     problems: list[list[tuple[str, str]]] = []
     plan_statuses: list[str] = []
     after_state: list[dict[str, Any] | None] = []
     for position in positions:
-        event_id = plan._event_ids[position]
-        sent = plan._payloads[position]
+        event_id = rows.event_ids[position]
+        sent = rows.payloads[position]
         assert event_id is not None and sent is not None  # only sent rows can be "updated"
-        baseline = plan._baselines[position]
+        baseline = rows.baselines[position]
         assert baseline is not None  # a row with a baseline but no current event is not sent
-        before = _before_write(sent, baseline, plan._prewrite.get(position))
+        before = _before_write(sent, baseline, plan.prewrite_events.get(position))
         body, row_problems = restore_body(sent, before)
         if body is not None:
-            account = plan._accounts[position]
+            account = rows.accounts[position]
             rules = rules_for(plan.integrations.get(account) if account else None)
             row_problems = undo_problems(body, before, rules)
-        event_ids.append(event_id)
-        accounts.append(plan._accounts[position])
         payloads.append(None if row_problems else body)
         problems.append(row_problems)
         plan_statuses.append("invalid" if row_problems else "send")
         after_state.append(_state_after(sent, before, responses[position], event_id))
-    return EventUpdatePlan(
-        index=plan._index[positions],
-        event_ids=event_ids,
-        accounts=accounts,
+    return plan.subset(
+        positions,
         payloads=payloads,
         problems=problems,
         statuses=plan_statuses,
-        ignored_columns=[],
-        warnings=[],
-        options=plan.options,
-        concurrency=plan.concurrency,
-        token=plan._token_value,
-        base_url=plan.base_url,
-        integrations=plan.integrations,
         baselines=after_state,
     )
-
-
-def failed_rows_plan(plan: EventUpdatePlan) -> tuple[EventUpdatePlan, list[int]]:
-    """Plan the rows of ``plan.results`` that did not succeed (:data:`RETRYABLE`), to send again.
-
-    Returns
-    -------
-    (EventUpdatePlan, list of int)
-        The plan of those rows (same payloads, accounts, options) and their positions in
-        ``plan``.
-    """
-    from .plan import EventUpdatePlan
-
-    if plan.results is None:
-        raise InputError("the plan has not been applied yet: no row has failed")
-    statuses = plan.results["status"].tolist()
-    positions = [
-        i for i, s in enumerate(statuses) if s in RETRYABLE and plan._payloads[i] is not None
-    ]
-    sub = EventUpdatePlan(
-        index=plan._index[positions],
-        event_ids=[plan._event_ids[i] for i in positions],
-        accounts=[plan._accounts[i] for i in positions],
-        payloads=[plan._payloads[i] for i in positions],
-        problems=[[] for _ in positions],
-        statuses=["send"] * len(positions),
-        ignored_columns=[],
-        warnings=[],
-        options=plan.options,
-        concurrency=plan.concurrency,
-        token=plan._token_value,
-        base_url=plan.base_url,
-        integrations=plan.integrations,
-        baselines=None if plan._baselines is None else [plan._baselines[i] for i in positions],
-    )
-    return sub, positions
-
-
-def _row_results(frame: pd.DataFrame) -> list[RowResult]:
-    names = ("status", "http_status", "error", "attempts", "response", "merged")
-    columns: list[list[Any]] = [
-        frame[name].tolist() if name in frame.columns else [None] * len(frame) for name in names
-    ]
-    return [
-        RowResult(
-            status=str(status),
-            http_status=None if pd.isna(code) else int(code),
-            error=None if pd.isna(error) else str(error),
-            attempts=int(attempts),
-            response=response,
-            merged=None if merged is None or pd.isna(merged) else str(merged),
-        )
-        for status, code, error, attempts, response, merged in zip(*columns, strict=True)
-    ]
-
-
-def merge_retry_results(
-    results: pd.DataFrame, positions: Sequence[int], retried: pd.DataFrame
-) -> pd.DataFrame:
-    """Put the results of a retry back into the full results frame (attempts add up).
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        The results frame of the whole plan.
-    positions : sequence of int
-        The positions in ``results`` of the rows that were sent again, in ``retried`` order.
-    retried : pandas.DataFrame
-        The results frame of the retry.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new results frame with the retried rows replaced.
-    """
-    rows = _row_results(results)
-    for position, new in zip(positions, _row_results(retried), strict=True):
-        rows[position] = replace(new, attempts=rows[position].attempts + new.attempts)
-    return results_frame(results.index, rows)

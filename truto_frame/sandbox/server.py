@@ -41,7 +41,7 @@ class _HideDrops(logging.Filter):
 
 def _uvicorn() -> Any:
     try:
-        import uvicorn
+        import uvicorn  # deferred: the optional ``sandbox`` extra, needed only to serve over HTTP
     except ImportError:  # pragma: no cover - depends on the environment
         raise ConfigurationError(
             "serving the sandbox over HTTP needs uvicorn: pip install 'truto-frame[sandbox]'"

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..api.pacing import RateLimits, parse_budget
+from ..sandbox.server import build_arg_parser
 
 __all__ = [
     "EXIT_FAILED",
@@ -296,8 +297,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the sandbox (an emulator of Truto's calendar API) for rehearsals.",
     )
     # The same options as `python -m truto_frame.sandbox`, defined once by the sandbox.
-    from ..sandbox.server import build_arg_parser
-
     build_arg_parser(sb)
 
     sub.add_parser(

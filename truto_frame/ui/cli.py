@@ -19,7 +19,6 @@ argparse is enough here: no new dependency for four subcommands.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -27,12 +26,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..api.auth import find_token, resolve_token
 from ..api.pacing import RateLimits
 from ..engine.journal import Journal
 from ..errors import ApplyInterrupted, ConfigurationError, InputError, TrutoFrameError
 from ..frame.files import TableFormat, read_table, write_csv, write_table
+from ..planning.build import build_plan
 from ..planning.headers import export_header_hint
+from ..read import read_events
+from ..sandbox.server import config_from_args, serve
 from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
+from .demo import run_demo
 from .stopping import (
     EXIT_CLOSED_PIPE,
     default_journal_path,
@@ -71,22 +75,13 @@ def _remote_query(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _given_token(args: argparse.Namespace) -> str | None:
-    """--token-file (a file or '-' for stdin), else --token, else TRUTO_API_TOKEN."""
+    """--token-file (a file or '-' for stdin), else --token; None leaves TRUTO_API_TOKEN."""
     if args.token_file:
         if args.token_file == "-":
             return sys.stdin.readline().strip()
         with open(args.token_file, encoding="utf-8-sig") as handle:
             return handle.readline().strip()
-    return args.token or os.environ.get("TRUTO_API_TOKEN")
-
-
-def _require_token(args: argparse.Namespace) -> str:
-    token = _given_token(args)
-    if not token or not token.strip():
-        raise UsageError(
-            "no API token: set the TRUTO_API_TOKEN environment variable or pass --token-file"
-        )
-    return token.strip()
+    return args.token or None
 
 
 def _confirm(question: str) -> bool:
@@ -119,12 +114,10 @@ def _sheet(sheet: str | None) -> str | int | None:
 
 
 def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
-    from ..planning.build import build_plan
-
-    # A dry run needs no token; a real run checks it before reading anything.
-    token = _given_token(args) if args.dry_run else None
-    if not args.dry_run:
-        token = _require_token(args)
+    # A dry run needs no token; a real run checks it before reading anything (api/auth.py
+    # looks it up, with the environment variable, and says the one "no API token" message).
+    given = _given_token(args)
+    token = find_token(given) if args.dry_run else resolve_token(given)
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     df, found = _read_input(args.file, args.sheet)
@@ -220,11 +213,9 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
 
 
 def _read_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None) -> int:
-    from ..read import read_events
-
     if not args.integrated_account_id:
         raise UsageError("read-events needs --integrated-account-id")
-    token = _require_token(args)
+    token = resolve_token(_given_token(args))
     df = read_events(
         args.integrated_account_id,
         token=token,
@@ -248,8 +239,6 @@ def _read_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport |
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from ..sandbox.server import config_from_args, serve
-
     try:
         config = config_from_args(args)
     except ValueError as exc:
@@ -276,8 +265,6 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo() -> int:
-    from .demo import run_demo
-
     return run_demo(out=sys.stdout)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..planning.build import build_plan
 from ..read import read_events
+from ..sandbox import DEFAULT_TOKEN, GOOGLECALENDAR_ACCOUNT_ID, create_app
 from .text import format_plan, format_results, summary_line
 
 __all__ = ["DEMO_ROOM", "build_demo_edit", "run_demo"]
@@ -108,8 +109,6 @@ def run_demo(out: IO[str] | None = None) -> int:
         0 when every valid row was updated, the invalid one refused, and a re-read shows the
         new values; 1 otherwise.
     """
-    from ..sandbox import DEFAULT_TOKEN, GOOGLECALENDAR_ACCOUNT_ID, create_app
-
     out = out or sys.stdout
     account = GOOGLECALENDAR_ACCOUNT_ID
     app = create_app()

@@ -120,13 +120,10 @@ class ChangeRow:
 
 def change_rows(plan: EventUpdatePlan) -> list[ChangeRow]:
     """The rows a plan will send, in input order, each with its before -> after changes."""
-    index = plan.payloads.index
-    ids = plan.event_ids.tolist()
+    rows = plan.rows
     return [
-        ChangeRow(index[position], ids[position], changes)
-        for position, changes in changes_by_row(
-            plan.statuses.tolist(), plan.payloads.tolist(), plan._baselines
-        )
+        ChangeRow(rows.index[position], rows.event_ids[position], changes)
+        for position, changes in changes_by_row(rows.statuses, rows.payloads, rows.baselines)
     ]
 
 
@@ -230,11 +227,10 @@ def changes_html(rows: Sequence[ChangeRow], has_baseline: bool) -> str:
 
 def problem_rows(plan: EventUpdatePlan) -> list[tuple[Any, str | None, str, str]]:
     """Every validation problem as ``(row label, event id, column, message)``, in input order."""
-    labels = plan.payloads.index
-    ids = plan.event_ids.tolist()
+    rows = plan.rows
     return [
-        (labels[position], ids[position], column, message)
-        for position, problems in enumerate(plan._row_problems)
+        (rows.index[position], rows.event_ids[position], column, message)
+        for position, problems in enumerate(rows.problems)
         for column, message in problems
     ]
 

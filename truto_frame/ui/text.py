@@ -18,6 +18,7 @@ import pandas as pd
 from ..engine.results import RESULT_COLUMNS
 from ..frame.files import read_csv, write_csv
 from ..planning.changes import time_change_text
+from .summary import notifications_text, plan_summary
 
 if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
@@ -170,8 +171,6 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     ]
     if counts["send"]:
         # Who may be emailed: the one consequence of a bulk edit that cannot be undone.
-        from .summary import notifications_text, plan_summary
-
         advice = "Pass --send-notifications none to be sure no one is."
         lines.append(
             "Notifications: "
@@ -197,7 +196,7 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
         listed = [
             (label, event_id, column, message)
             for label, event_id, row in zip(
-                plan.event_ids.index, plan.event_ids.tolist(), plan._row_problems, strict=True
+                plan.rows.index, plan.rows.event_ids, plan.rows.problems, strict=True
             )
             for column, message in row
         ]

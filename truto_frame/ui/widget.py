@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..planning.failed_rows import RETRYABLE, failed_rows_plan, merge_retry_results
 from ..planning.interruption import RunStopped
-from ..planning.undo import RETRYABLE, failed_rows_plan, merge_retry_results
 from .summary import plan_summary, summary_html
 from .tables import (
     PAGE_SIZE,
@@ -119,6 +119,7 @@ class PlanPreview:
         journal: Any = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
+        # Deferred: ipywidgets is the optional ``notebook`` extra, needed once a preview shows.
         import ipywidgets as w
 
         self.plan = plan
@@ -224,6 +225,7 @@ class PlanPreview:
         """
         if not self._done.is_set() or self.plan.results is None:
             return None
+        # Deferred: the optional ``notebook`` extra (see __init__).
         import ipywidgets as w
 
         undo = self.plan.undo()
@@ -365,6 +367,7 @@ class PlanPreview:
         )
 
     def _ipython_display_(self) -> None:  # pragma: no cover - notebooks only
+        # Deferred: IPython is there only in a notebook, where this is called.
         from IPython.display import display
 
         display(self.widget)
