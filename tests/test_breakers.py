@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from truto_frame.api.call import CallResult
 from truto_frame.api.client import TrutoClient
+from truto_frame.api.outcome import CallResult
 from truto_frame.api.pacing import RateLimits
 from truto_frame.api.refusals import Scope, refusal_of
 from truto_frame.engine.breakers import Breakers

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from truto_frame.api.call import payload_hash
 from truto_frame.api.client import (
     CallResult,
     TrutoClient,
@@ -22,6 +21,7 @@ from truto_frame.api.client import (
     resolve_base_url,
     resolve_token,
 )
+from truto_frame.api.idempotency import payload_hash
 from truto_frame.api.options import RequestOptions
 from truto_frame.api.pacing import RateLimits
 from truto_frame.api.retry import RetryPolicy
@@ -525,7 +525,7 @@ def test_token_never_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
 
 
 def test_run_key_from_a_digest_equals_the_key_from_the_body() -> None:
-    from truto_frame.api.call import run_key
+    from truto_frame.api.idempotency import run_key
 
     body = {"title": "T", "attendees": [{"person": {"name": "Ann"}}]}
     assert run_key(payload_hash("e/1", body), "n") == idempotency_key_for("e/1", body, "n")

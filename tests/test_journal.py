@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from truto_frame.api.call import payload_hash
 from truto_frame.api.client import CallResult, TrutoClient
+from truto_frame.api.idempotency import payload_hash
 from truto_frame.api.pacing import RateLimits
 from truto_frame.engine.journal import Journal
 from truto_frame.engine.runner import Job, run_jobs

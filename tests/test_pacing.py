@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from truto_frame.api.pacing import Pacer, RateLimits, parse_ratelimit_limit
+from truto_frame.errors import ConfigurationError
 
 
 class FakeClock:
@@ -225,8 +226,10 @@ def test_parse_ratelimit_limit(text: str | None, expected: object) -> None:
     [{"per_account": (0, 10.0)}, {"per_token": (5, 0.0)}, {"slowdown": 2.0}, {"margin": -1}],
 )
 def test_rate_limits_validation(kwargs: dict) -> None:
-    with pytest.raises(ValueError):
+    # The package's own error, still a ValueError for existing except clauses.
+    with pytest.raises(ConfigurationError):
         RateLimits(**kwargs)
+    assert issubclass(ConfigurationError, ValueError)
 
 
 def test_rounded_reset_does_not_slow_a_budget_the_windows_already_track() -> None:

@@ -16,6 +16,7 @@ from truto_frame.api.retry import (
     provider_reasons,
     retry_after_seconds,
 )
+from truto_frame.errors import ConfigurationError
 
 TRUTO_503 = {"statusCode": 503, "error": "Service Unavailable", "message": "Account blocked"}
 REMOTE_503 = {**TRUTO_503, "truto_is_remote_error": True, "raw_response": {"x": 1}}
@@ -168,5 +169,7 @@ def test_full_jitter_stays_within_step_and_spreads() -> None:
 
 @pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"base_delay": -1}, {"jitter": "equal"}])
 def test_policy_validation(kwargs: dict) -> None:
-    with pytest.raises(ValueError):
+    # The package's own error, still a ValueError for existing except clauses.
+    with pytest.raises(ConfigurationError):
         RetryPolicy(**kwargs)
+    assert issubclass(ConfigurationError, ValueError)

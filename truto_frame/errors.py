@@ -3,8 +3,10 @@
 ::
 
     TrutoFrameError
-    ├── ConfigurationError (also ValueError)   bad arguments: no token, unknown option value
+    ├── ConfigurationError (also ValueError)   bad arguments: no token, unknown option value,
+    │                                          a RateLimits/RetryPolicy out of range
     ├── InputError (also ValueError)           the frame itself is unusable: no ``id`` column
+    ├── UsageError                             the command line was called wrongly (exit 2)
     └── APIError                               a request that ended in an error response
         ├── APIStatusError                     the server answered with a 4xx/5xx status
         └── APIConnectionError                 no answer: dropped connection, timeout
@@ -36,6 +38,7 @@ __all__ = [
     "ConfigurationError",
     "InputError",
     "TrutoFrameError",
+    "UsageError",
 ]
 
 
@@ -49,6 +52,10 @@ class ConfigurationError(TrutoFrameError, ValueError):
 
 class InputError(TrutoFrameError, ValueError):
     """The input as a whole cannot be planned (e.g. the frame has no ``id`` column)."""
+
+
+class UsageError(TrutoFrameError):
+    """A mistake in how ``truto-frame`` was called; the CLI prints it as one line, exit code 2."""
 
 
 class APIError(TrutoFrameError):

@@ -3,7 +3,7 @@
 :class:`TrutoClient` sends through ``httpx`` with keep-alive, or through any ``transport=`` (the
 sandbox app in process, ``httpx.MockTransport`` in tests); :mod:`truto_frame.api.pacing` paces every
 request and :mod:`truto_frame.api.retry` decides its retries. ``update_event`` and ``get_event``
-return a :class:`~truto_frame.api.call.CallResult` and never raise for an error answer, so that a
+return a :class:`~truto_frame.api.outcome.CallResult` and never raise for an error answer, so that a
 bad
 row lands in its row of the results; ``list_events`` and ``get_integrated_account`` raise
 :class:`~truto_frame.errors.APIError` subclasses, as a partial read is of no use. The token is held
@@ -27,15 +27,9 @@ import httpx
 
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError
 from .auth import DEFAULT_BASE_URL, Secret, guard_logs, redact, resolve_base_url, resolve_token
-from .call import (
-    CallResult,
-    canonical_json,
-    describe_error,
-    idempotency_key_for,
-    new_run_nonce,
-    request_id_note,
-)
+from .idempotency import canonical_json, idempotency_key_for, new_run_nonce
 from .options import RequestOptions, encode_query
+from .outcome import CallResult, describe_error, request_id_note
 from .pacing import Pacer, RateLimits
 from .pools import SHARD, PoolSet, shared_ssl_context
 from .retry import Action, RetryPolicy, backoff_delay, classify_response

@@ -37,6 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from ..errors import ConfigurationError
 from .retry import header
 
 __all__ = ["Pacer", "RateLimits", "parse_budget", "parse_ratelimit_limit"]
@@ -80,11 +81,13 @@ class RateLimits:
         for name in ("per_account", "per_token"):
             budget = getattr(self, name)
             if budget is not None and (budget[0] < 1 or budget[1] <= 0):
-                raise ValueError(f"{name} must be (limit >= 1, window > 0) or None, not {budget}")
+                raise ConfigurationError(
+                    f"{name} must be (limit >= 1, window > 0) or None, not {budget}"
+                )
         if not 0 <= self.slowdown <= 1:
-            raise ValueError(f"slowdown must be in [0, 1], not {self.slowdown}")
+            raise ConfigurationError(f"slowdown must be in [0, 1], not {self.slowdown}")
         if self.margin < 0 or self.margin_seconds < 0:
-            raise ValueError("margin and margin_seconds must not be negative")
+            raise ConfigurationError("margin and margin_seconds must not be negative")
 
     @classmethod
     def unlimited(cls) -> RateLimits:
@@ -113,8 +116,9 @@ def parse_budget(text: str) -> tuple[int, float] | None:
 
     Raises
     ------
-    ValueError
-        When the text is not of that form, or the limit is below 1 or the window not positive.
+    ConfigurationError
+        When the text is not of that form, or the limit is below 1 or the window not positive
+        (also a ``ValueError``).
 
     Examples
     --------
@@ -131,7 +135,7 @@ def parse_budget(text: str) -> tuple[int, float] | None:
     except ValueError:
         budget = None
     if not slash or budget is None or budget[0] < 1 or not budget[1] > 0:
-        raise ValueError(f"expected LIMIT/SECONDS such as 50/10, or none; got {text!r}")
+        raise ConfigurationError(f"expected LIMIT/SECONDS such as 50/10, or none; got {text!r}")
     return budget
 
 

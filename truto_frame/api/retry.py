@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, Protocol
 
+from ..errors import ConfigurationError
+
 __all__ = [
     "Action",
     "Decision",
@@ -125,11 +127,11 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, not {self.max_attempts}")
+            raise ConfigurationError(f"max_attempts must be at least 1, not {self.max_attempts}")
         if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("base_delay and max_delay must not be negative")
+            raise ConfigurationError("base_delay and max_delay must not be negative")
         if self.jitter not in ("full", "none"):
-            raise ValueError(f"jitter must be 'full' or 'none', not {self.jitter!r}")
+            raise ConfigurationError(f"jitter must be 'full' or 'none', not {self.jitter!r}")
 
 
 class _Random(Protocol):

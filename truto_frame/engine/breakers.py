@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ..api.call import CallResult
+from ..api.outcome import CallResult
 from ..api.refusals import Scope, refusal_of
 
 __all__ = ["Breakers", "Trip"]

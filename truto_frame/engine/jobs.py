@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..api.call import CallResult
     from ..api.client import TrutoClient
+    from ..api.outcome import CallResult
 
 __all__ = ["Job"]
 
@@ -30,11 +30,11 @@ class Job:
     idempotency_key : str, optional
         ``Idempotency-Key``, kept across the job's retries; when omitted the client makes one
         from the id, the payload and a fresh nonce
-        (:func:`~truto_frame.api.call.idempotency_key_for`).
+        (:func:`~truto_frame.api.idempotency.idempotency_key_for`).
     prepare : callable, optional
         Awaited as ``prepare(client, job)`` in the job's worker just before the PATCH (e.g.
         re-read the event and merge): returns the job to send (its payload may differ) or a
-        :class:`~truto_frame.api.call.CallResult` that lands instead, unsent. The result is
+        :class:`~truto_frame.api.outcome.CallResult` that lands instead, unsent. The result is
         reported against this job, so a journal matches it by the planned payload.
     """
 

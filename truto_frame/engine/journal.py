@@ -8,9 +8,9 @@ lands (a crash loses at most the line being written, which is skipped on reading
      "payload_hash": "<64 hex>", "outcome": "ok", "ok": true,
      "http_status": 200, "error": null, "attempts": 1, "response": {...}}
 
-``payload_hash`` is :func:`~truto_frame.api.call.payload_hash` of the event id and the PATCH body
-(sha256 of the id and the canonical JSON; unlike the ``Idempotency-Key`` it carries no run
-nonce, so a run in another process recognises it). ``key`` is the job key when it is a JSON
+``payload_hash`` is :func:`~truto_frame.api.idempotency.payload_hash` of the event id and the
+PATCH body (sha256 of the id and the canonical JSON; unlike the ``Idempotency-Key`` it carries
+no run nonce, so a run in another process recognises it). ``key`` is the job key when it is a JSON
 string or integer, else its ``repr``; resuming never relies on it. ``outcome`` is ``ok``,
 ``failed``, ``account_blocked``, ``cancelled`` or ``conflict`` (re-read before writing, not
 sent). ``response`` (the parsed body) is written only with ``Journal(path, responses=True)``;
@@ -31,7 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..api.call import CallResult, payload_hash
+from ..api.idempotency import payload_hash
+from ..api.outcome import CallResult
 from .runner import Job
 
 __all__ = ["Journal"]

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.accounts import AccountCheck, check_from_error, check_from_record
 from ..api.auth import Secret, require_token
-from ..api.call import CallResult
 from ..api.client import TrutoClient
+from ..api.outcome import CallResult
 from ..engine.breakers import Breakers, Trip
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for

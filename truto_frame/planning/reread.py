@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..api.call import CallResult, payload_hash, run_key
+from ..api.idempotency import payload_hash, run_key
 from ..api.options import RequestOptions
+from ..api.outcome import CallResult
 from ..errors import ConfigurationError
 from .baseline import with_request_types
 from .merge import Conflict, merge_event, unchanged_since

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..api.auth import require_token
-from ..api.call import new_run_nonce, payload_hash, run_key
 from ..api.client import CallResult, TrutoClient
+from ..api.idempotency import new_run_nonce, payload_hash, run_key
 from ..engine.journal import Journal
 from ..engine.results import RowResult, results_frame
 from ..engine.runner import Job, run_jobs
@@ -142,7 +142,7 @@ async def send_plan(
     journal_obj = Journal(journal) if isinstance(journal, str) else journal
     done = journal_obj.succeeded() if journal_obj is not None else {}
 
-    # One nonce per run: retries of a row reuse its key, a later run does not (see call.py).
+    # One nonce per run: retries of a row reuse its key, a later run does not (idempotency.py).
     nonce = new_run_nonce()
     log = reread_log if reread_log is not None else RereadLog()
     baselines = planned.baselines

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..api.pacing import RateLimits, parse_budget
+from ..errors import UsageError
 from ..sandbox.server import build_arg_parser
 
 __all__ = [
@@ -32,10 +33,6 @@ EXIT_FAILED = 1
 """Some row did not succeed, or the API refused a read."""
 EXIT_USAGE = 2
 """The command was called wrongly (printed as one line)."""
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called; printed as one line, exit code 2."""
 
 
 HIDDEN = "<value>"

@@ -29,13 +29,19 @@ import pandas as pd
 from ..api.auth import find_token, resolve_token
 from ..api.pacing import RateLimits
 from ..engine.journal import Journal
-from ..errors import ApplyInterrupted, ConfigurationError, InputError, TrutoFrameError
+from ..errors import (
+    ApplyInterrupted,
+    ConfigurationError,
+    InputError,
+    TrutoFrameError,
+    UsageError,
+)
 from ..frame.files import TableFormat, read_table, write_csv, write_table
 from ..planning.build import build_plan
 from ..planning.headers import export_header_hint
 from ..read import read_events
 from ..sandbox.server import config_from_args, serve
-from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, build_parser
+from .arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build_parser
 from .demo import run_demo
 from .stopping import (
     EXIT_CLOSED_PIPE,
