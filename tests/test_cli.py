@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from conftest import patches
 
 from truto_frame.sandbox import (
     GOOGLECALENDAR_ACCOUNT_ID,
@@ -57,10 +58,6 @@ def _events(app, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-de
     sandbox = app.state.sandbox
     ids = sandbox.event_ids(ACCOUNT)[:n]
     return [(i, sandbox.get_event(ACCOUNT, i)["calendar"]["id"]) for i in ids]
-
-
-def _patches(app) -> list:  # type: ignore[no-untyped-def]
-    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
 
 
 def _no_secret(*texts: str) -> None:
@@ -142,7 +139,7 @@ def test_all_rows_updated_exits_zero(app, env, tmp_path, capsys) -> None:  # typ
         ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"], transport=env
     )
     assert code == 0
-    assert len(_patches(app)) == 2
+    assert len(patches(app)) == 2
     assert "2 updated (of 2 rows)" in capsys.readouterr().out
 
 
@@ -175,7 +172,7 @@ def test_null_and_json_cells(app, env, tmp_path) -> None:  # type: ignore[no-unt
         ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"], transport=env
     )
     assert code == 0
-    bodies = {r.event_id: r.body for r in _patches(app)}
+    bodies = {r.event_id: r.body for r in patches(app)}
     assert bodies[a]["description"] is None  # <NULL> clears
     assert bodies[a]["attendees"] == attendees  # JSON text is the whole list
     assert "location" not in bodies[a]  # empty: unchanged
@@ -264,10 +261,10 @@ def test_baseline_from_read_events_sends_only_the_change(app, env, tmp_path, cap
     )
     out = capsys.readouterr().out
     assert code == 0
-    patches = _patches(app)
-    assert len(patches) == 1
-    assert patches[0].body["title"] == "Only this changes"
-    assert set(patches[0].body) == {"title", "calendar"}  # calendar: required on every update
+    sent = patches(app)
+    assert len(sent) == 1
+    assert sent[0].body["title"] == "Only this changes"
+    assert set(sent[0].body) == {"title", "calendar"}  # calendar: required on every update
     assert "1 updated, 29 skipped (of 30 rows)" in out
 
 
@@ -283,10 +280,10 @@ def test_journal_resumes_without_sending_again(app, env, tmp_path, capsys) -> No
     journal = tmp_path / "run.jsonl"
     argv = ["update-events", str(source), "--integrated-account-id", ACCOUNT, "--yes"]
     assert main([*argv, "--journal", str(journal)], transport=env) == 0
-    assert len(_patches(app)) == 2
+    assert len(patches(app)) == 2
     results = tmp_path / "again.csv"
     assert main([*argv, "--journal", str(journal), "--results", str(results)], transport=env) == 0
-    assert len(_patches(app)) == 2  # nothing sent the second time
+    assert len(patches(app)) == 2  # nothing sent the second time
     again = read_csv_text(str(results))
     assert again["result_status"].tolist() == ["updated", "updated"]
     assert again["result_attempts"].tolist() == ["0", "0"]
@@ -311,7 +308,7 @@ def test_terminal_confirmation(app, env, tmp_path, monkeypatch, capsys, answer, 
     result = main(["update-events", str(source), "--integrated-account-id", ACCOUNT], transport=env)
     captured = capsys.readouterr()
     assert result == code
-    assert len(_patches(app)) == sent
+    assert len(patches(app)) == sent
     assert f"Send 1 update to http://sandbox.test ({ACCOUNT})? [y/N]" in captured.err
     _no_secret(captured.out, captured.err)
 
@@ -354,7 +351,7 @@ def test_no_account_anywhere(app, env, tmp_path, capsys) -> None:  # type: ignor
         [{"id": a, "integrated_account_id": ACCOUNT, "calendar.id": cal_a, "title": "T"}],
     )
     assert main(["update-events", str(with_column), "--yes"], transport=env) == 0
-    assert len(_patches(app)) == 1
+    assert len(patches(app)) == 1
 
 
 def test_unknown_option(capsys) -> None:  # type: ignore[no-untyped-def]

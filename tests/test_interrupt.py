@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from conftest import patches
 
 import truto_frame
 from truto_frame.errors import ApplyInterrupted
@@ -94,10 +95,6 @@ def _plan(app: Any) -> truto_frame.EventUpdatePlan:
     )
 
 
-def _patches(app: Any) -> int:
-    return sum(1 for r in app.state.sandbox.requests if r.method == "PATCH")
-
-
 def test_ctrl_c_raises_out_of_apply_with_every_row_and_the_journal_written(
     app: Any, tmp_path: Path
 ) -> None:
@@ -112,7 +109,7 @@ def test_ctrl_c_raises_out_of_apply_with_every_row_and_the_journal_written(
     assert plan.results is not None and stop.results is plan.results
     assert plan.results.index.equals(_renamed(app).index)
     assert plan.results["status"].tolist() == ["updated"] + ["cancelled"] * (ROWS - 1)
-    assert _patches(app) == 1
+    assert len(patches(app)) == 1
     message = str(stop)
     assert "1 updated" in message and f"{ROWS - 1} cancelled" in message
     assert "plan.retry_failed()" in message and str(journal) in message
@@ -123,7 +120,7 @@ def test_ctrl_c_raises_out_of_apply_with_every_row_and_the_journal_written(
     # Resuming sends only the rest; the results add up to one success per row.
     results = plan.retry_failed(transport=httpx.ASGITransport(app=app), progress=False)
     assert results["status"].tolist() == ["updated"] * ROWS
-    assert _patches(app) == ROWS
+    assert len(patches(app)) == ROWS
 
 
 def test_ctrl_c_inside_an_on_result_callback_stops_the_same_way(app: Any, tmp_path: Path) -> None:
@@ -159,7 +156,7 @@ def test_ctrl_c_during_retry_failed_keeps_the_merged_results(app: Any) -> None:
     # First run: row 0; the retry: rows 1 and 2 (on the wire when stopped), then nothing.
     assert plan.results["status"].tolist() == ["updated"] * 3 + ["cancelled"] * (ROWS - 3)
     assert "plan.retry_failed()" in str(caught.value)
-    assert _patches(app) == 3
+    assert len(patches(app)) == 3
 
 
 def test_a_cancelled_apply_async_raises_cancelled_error_and_keeps_results(app: Any) -> None:
@@ -235,7 +232,7 @@ def test_an_apply_while_the_plan_is_being_applied_is_refused(app: Any) -> None:
 
     plan.apply(transport=httpx.ASGITransport(app=app), on_result=on_result, progress=False)
     assert seen and "being applied" in str(seen[0])
-    assert _patches(app) == ROWS
+    assert len(patches(app)) == ROWS
 
 
 # --------------------------------------------------------------------------- the widget
@@ -257,7 +254,7 @@ def test_a_preview_made_before_a_code_side_apply_follows_the_plan(app: Any) -> N
     assert f"{ROWS}</b> updated" in preview.results_summary.value
     assert preview.results.label.value == f"rows 1-{ROWS} of {ROWS}"
     preview.apply_button.click()  # a stale click sends nothing
-    assert preview.wait(5) and _patches(app) == ROWS
+    assert preview.wait(5) and len(patches(app)) == ROWS
 
 
 def test_a_preview_shows_the_partial_results_of_an_interrupted_apply(app: Any) -> None:

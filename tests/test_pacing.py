@@ -3,49 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import heapq
-from collections.abc import Coroutine
-from typing import Any
 
 import pytest
+from conftest import FakeClock
 
 from truto_frame.api.pacing import Pacer, RateLimits, parse_ratelimit_limit
 from truto_frame.errors import ConfigurationError
-
-
-class FakeClock:
-    """Virtual time: sleeps wait for the driver, which jumps to the next timer when idle."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = 0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        self._seq += 1
-        heapq.heappush(self._timers, (self.now + max(delay, 0.0), self._seq, future))
-        await future
-
-    async def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        task = asyncio.ensure_future(coro)
-        loop = asyncio.get_running_loop()
-        while not task.done():
-            await asyncio.sleep(0)
-            while loop._ready:  # type: ignore[attr-defined]  # let every runnable task settle
-                await asyncio.sleep(0)
-            while self._timers and self._timers[0][2].done():
-                heapq.heappop(self._timers)
-            if task.done():
-                break
-            assert self._timers, "deadlock: nothing to wake up"
-            when, _, future = heapq.heappop(self._timers)
-            self.now = max(self.now, when)
-            future.set_result(None)
-        return task.result()
 
 
 def max_in_window(stamps: list[float], window: float) -> int:

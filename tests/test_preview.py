@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from conftest import patches
 
 import truto_frame
 from truto_frame import NULL, InputError, build_plan
@@ -212,10 +213,6 @@ def edited(before: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _patches(app: Any) -> list[Any]:
-    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
-
-
 def _plan_for(edited: pd.DataFrame, before: pd.DataFrame) -> truto_frame.EventUpdatePlan:
     return edited.truto.update_events(
         token=TOKEN, base_url=BASE, baseline=before, integration="googlecalendar"
@@ -245,12 +242,12 @@ def test_read_edit_two_rows_preview_apply(
     assert "2 to update" in preview.summary.value
     assert "4 unchanged" in preview.summary.value
     assert preview.apply_button.description == "Apply: update 2 events"
-    assert not _patches(app), "building the preview sent something"
+    assert not patches(app), "building the preview sent something"
 
     preview.apply_button.click()
     _wait(preview)
 
-    sent = _patches(app)
+    sent = patches(app)
     assert sorted(r.event_id for r in sent) == sorted(plan.event_ids.iloc[[1, 4]])
     by_id = {r.event_id: r.body for r in sent}
     assert by_id[plan.event_ids.iloc[1]]["title"] == SCRIPT
@@ -278,7 +275,7 @@ def test_read_edit_two_rows_preview_apply(
     assert again.apply_button.disabled and again.cancel_button.disabled
     assert again.results.label.value == "rows 1-6 of 6"
     again.apply()
-    assert again.wait(0) and len(_patches(app)) == 2
+    assert again.wait(0) and len(patches(app)) == 2
     stored = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, plan.event_ids.iloc[1])
     assert stored["title"] == SCRIPT
 
@@ -298,7 +295,7 @@ def test_apply_runs_as_a_task_on_a_running_loop(
 
     preview = asyncio.run(notebook_cell())
     assert preview._thread is None
-    assert len(_patches(app)) == 2
+    assert len(patches(app)) == 2
     assert plan.results is not None and (plan.results["status"] == "updated").sum() == 2
 
 
@@ -327,7 +324,7 @@ def test_failures_filter_and_retry_failed(
     assert plan.results["attempts"].iloc[4] == 2
     assert preview.retry_button.disabled
     assert preview.results.label.value == "no rows"  # failures only, and none is left
-    assert [r.event_id for r in _patches(app)].count(plan.event_ids.iloc[4]) == 1
+    assert [r.event_id for r in patches(app)].count(plan.event_ids.iloc[4]) == 1
 
 
 def test_cancel_before_apply_sends_nothing(
@@ -343,7 +340,7 @@ def test_cancel_before_apply_sends_nothing(
     preview.apply()
     assert preview.wait(0), "a run started after Cancel"
     assert plan.results is None
-    assert not _patches(app)
+    assert not patches(app)
 
 
 def test_an_error_before_sending_is_shown_and_apply_stays_available() -> None:
@@ -527,7 +524,7 @@ def test_stop_while_sending_cancels_the_rows_not_sent(app: Any, before: pd.DataF
     statuses = plan.results["status"].tolist()
     assert statuses[0] == "updated"  # on the wire when stopped: it finished and kept its result
     assert statuses[1:] == ["cancelled"] * 5
-    assert len(_patches(app)) == 1
+    assert len(patches(app)) == 1
     assert preview.cancel_button.description == "Cancel"
     assert preview.retry_button.description == "Retry failed (5)"
     assert "5</b> cancelled" in preview.results_summary.value
@@ -546,10 +543,10 @@ def test_prepare_undo_previews_the_restoring_plan(
     assert undo is not None and preview.undo_button.disabled
     assert undo.changes.label.value == "rows 1-2 of 2"
     assert f">{before['title'].iloc[1]}<" in undo.changes.table.value
-    assert len(_patches(app)) == 2, "preparing the undo sent something"
+    assert len(patches(app)) == 2, "preparing the undo sent something"
     undo.apply_button.click()
     _wait(undo)
-    assert len(_patches(app)) == 4
+    assert len(patches(app)) == 4
     event = app.state.sandbox.get_event(GOOGLECALENDAR_ACCOUNT_ID, before["id"].iloc[1])
     assert event["title"] == before["title"].iloc[1]
 

@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import patches
 
 import truto_frame
 from truto_frame import read_events
@@ -33,10 +34,6 @@ BASE = "http://sandbox.test"
 @pytest.fixture
 def app():  # type: ignore[no-untyped-def]
     return create_app(SandboxConfig(seed=11))
-
-
-def _patches(app) -> list:  # type: ignore[no-untyped-def]
-    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
 
 
 def _apply(plan, app) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -59,7 +56,7 @@ def test_a_row_with_only_its_calendar_is_skipped_with_a_reason_and_sends_nothing
     results = _apply(plan, app)
     assert results["status"].tolist() == ["skipped", "updated"]
     assert "nothing to change" in results["error"].iloc[0]
-    assert [r.event_id for r in _patches(app)] == [ids[1]]  # zero requests for the no-op row
+    assert [r.event_id for r in patches(app)] == [ids[1]]  # zero requests for the no-op row
     assert sandbox.get_event(OUTLOOK_ACCOUNT_ID, ids[0]) == before
 
 
@@ -77,7 +74,7 @@ def test_a_calendar_only_row_on_google_is_skipped_not_invalid(app) -> None:  # t
     # Not "start_time is required": there is nothing to send in the first place.
     assert plan.statuses.tolist() == ["skipped"]
     assert _apply(plan, app)["status"].tolist() == ["skipped"]
-    assert _patches(app) == []
+    assert patches(app) == []
 
 
 def test_a_row_without_account_gets_one_message_not_a_false_baseline_one() -> None:
@@ -161,7 +158,7 @@ def test_a_copy_of_a_read_frame_with_one_edit_sends_one_patch_with_that_field(ap
     assert plan.has_baseline
     assert plan.counts == {"send": 1, "invalid": 0, "skipped": len(events) - 1}
     results = _apply(plan, app)
-    [patch] = _patches(app)
+    [patch] = patches(app)
     assert patch.event_id == events.loc[label, "id"]
     # The edited field, plus what every update must carry (calendar; the times and their zone
     # when the integration is not known): never remote_data, NULL clears or attendee lists.
@@ -216,7 +213,7 @@ def test_a_read_frame_that_lost_its_snapshot_is_refused_naming_baseline(app, tmp
     # Given the baseline, the same frame sends nothing: it equals what was read.
     plan = again.truto.update_events(token=DEFAULT_TOKEN, base_url=BASE, baseline=again)
     assert plan.counts["send"] == 0
-    assert _patches(app) == []
+    assert patches(app) == []
 
 
 def test_a_frame_without_read_only_columns_is_still_sent_as_given() -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import heapq
 import json
 import signal
 import sys
 import threading
 import types
-from collections.abc import Coroutine
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import httpx
 import pytest
+from conftest import FakeClock
 
 from truto_frame.api.client import CallResult, TrutoClient
 from truto_frame.api.pacing import RateLimits
@@ -25,44 +25,15 @@ from truto_frame.engine.runner import Job, in_notebook, run_jobs, run_sync
 TRUTO_503 = {"statusCode": 503, "error": "Service Unavailable", "message": "Account blocked"}
 
 
-class FakeClock:
-    """Virtual time: sleeps wait for the driver, which jumps to the next timer when idle."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = 0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        self._seq += 1
-        heapq.heappush(self._timers, (self.now + max(delay, 0.0), self._seq, future))
-        await future
-
-    async def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        task = asyncio.ensure_future(coro)
-        loop = asyncio.get_running_loop()
-        while not task.done():
-            await asyncio.sleep(0)
-            while loop._ready:  # type: ignore[attr-defined]
-                await asyncio.sleep(0)
-            while self._timers and self._timers[0][2].done():
-                heapq.heappop(self._timers)
-            if task.done():
-                break
-            assert self._timers, "deadlock: nothing to wake up"
-            when, _, future = heapq.heappop(self._timers)
-            self.now = max(self.now, when)
-            future.set_result(None)
-        return task.result()
-
-
 async def never(_: float) -> None:
     """A sleep that never ends: a test finishing proves nobody waited for it."""
     await asyncio.Event().wait()
+
+
+def one_per_job(results: Mapping[Hashable, CallResult], jobs: Sequence[Job]) -> list[CallResult]:
+    """The results in job order, after checking there is exactly one per job (none lost)."""
+    assert list(results) == [job.key for job in jobs], "a job's result is missing or extra"
+    return [results[job.key] for job in jobs]
 
 
 def client_for(handler: Any, **kwargs: Any) -> TrutoClient:
@@ -117,8 +88,9 @@ def test_concurrency_is_the_bound_on_requests_in_flight() -> None:
         inflight -= 1
         return httpx.Response(200, json={})
 
-    results = asyncio.run(run_jobs(client_for(handler), jobs_for(40), concurrency=6))
-    assert all(r.ok for r in results.values())
+    jobs = jobs_for(40)
+    results = asyncio.run(run_jobs(client_for(handler), jobs, concurrency=6))
+    assert all(r.ok for r in one_per_job(results, jobs))
     assert peak == 6
 
 
@@ -163,7 +135,7 @@ def test_rows_of_one_event_go_one_after_the_other_in_input_order() -> None:
         Job(4, "X", "acc", {"title": "X3"}),
     ]
     results = asyncio.run(run_jobs(client_for(handler), jobs, concurrency=5))
-    assert all(r.ok for r in results.values())
+    assert all(r.ok for r in one_per_job(results, jobs))
     x_log = [line for line in log if line.split()[1] in ("X1", "X2", "X3")]
     assert x_log == ["start X1", "end X1", "start X2", "end X2", "start X3", "end X3"]
     assert log.index("start X-other") < log.index("end X1")  # not held back
@@ -192,7 +164,7 @@ def test_workers_interleave_accounts_and_prefer_one_with_room() -> None:
     client = client_for(handler, limits=limits, clock=clock, sleep=clock.sleep)
     jobs = jobs_for(6, "a", "a") + jobs_for(2, "b", "b")
     results = asyncio.run(clock.run(run_jobs(client, jobs, concurrency=2)))
-    assert all(r.ok for r in results.values())
+    assert all(r.ok for r in one_per_job(results, jobs))
     # b's two requests go while a waits for its window, not after all of a's
     assert order[:4].count("b") == 2
     assert clock.now == pytest.approx(20.0)
@@ -344,11 +316,13 @@ def test_run_sync_from_sync_code_and_inside_a_running_loop() -> None:
 
 
 def test_run_sync_runs_a_whole_run_jobs_and_raises_errors_as_is() -> None:
+    jobs = jobs_for(5)
+
     async def go() -> dict:
         async with client_for(lambda r: httpx.Response(200, json={})) as client:
-            return await run_jobs(client, jobs_for(5))
+            return await run_jobs(client, jobs)
 
-    assert all(r.ok for r in run_sync(go()).values())
+    assert all(r.ok for r in one_per_job(run_sync(go()), jobs))
 
     async def boom() -> None:
         raise KeyError("x")
@@ -421,8 +395,9 @@ def test_retries_are_counted_and_results_aligned_with_retry_policy() -> None:
         await asyncio.sleep(0)
 
     client = client_for(handler, sleep=instant, retry=RetryPolicy(max_attempts=5))
-    results = asyncio.run(run_jobs(client, jobs_for(10), concurrency=4))
-    assert all(r.ok and r.attempts == 3 for r in results.values())
+    jobs = jobs_for(10)
+    results = asyncio.run(run_jobs(client, jobs, concurrency=4))
+    assert all(r.ok and r.attempts == 3 for r in one_per_job(results, jobs))
 
 
 # -- end to end through the sandbox emulator, in process -------------------------------------
@@ -520,8 +495,9 @@ def test_sandbox_quota_is_paced_without_a_single_429() -> None:
     )
     app = create_app(config)
     client = sandbox_client(app, clock=clock, sleep=clock.sleep)  # Truto's documented limits
-    results = asyncio.run(clock.run(run_jobs(client, sandbox_jobs(app, 150), concurrency=16)))
-    assert all(r.ok and r.attempts == 1 for r in results.values())
+    jobs = sandbox_jobs(app, 150)
+    results = asyncio.run(clock.run(run_jobs(client, jobs, concurrency=16)))
+    assert all(r.ok and r.attempts == 1 for r in one_per_job(results, jobs))
     assert app.state.sandbox.counts(OUTLOOK_ACCOUNT_ID)["rate_limited"] == 0
     # quota-bound: 3 windows of 50, so two waits of one window (stretched by the margins)
     assert clock.now == pytest.approx(2 * (10.2 + 0.05))
@@ -539,8 +515,10 @@ def test_sandbox_without_client_budgets(learn: bool) -> None:
     app = create_app(config)
     limits = RateLimits(per_account=None, per_token=None, learn=learn)
     client = sandbox_client(app, clock=clock, sleep=clock.sleep, limits=limits)
-    results = asyncio.run(clock.run(run_jobs(client, sandbox_jobs(app, 120), concurrency=16)))
-    assert all(r.ok for r in results.values()), [r.error for r in results.values() if not r.ok]
+    jobs = sandbox_jobs(app, 120)
+    results = asyncio.run(clock.run(run_jobs(client, jobs, concurrency=16)))
+    landed = one_per_job(results, jobs)
+    assert all(r.ok for r in landed), [r.error for r in landed if not r.ok]
     limited = app.state.sandbox.counts(OUTLOOK_ACCOUNT_ID)["rate_limited"]
     if learn:  # ratelimit-remaining / -reset alone pace the run
         assert limited == 0

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from conftest import FakeClock
 
 from truto_frame.sandbox import (
     BLOCKED_ACCOUNT_ID,
@@ -36,16 +37,6 @@ ANCHOR = datetime(2026, 12, 1, tzinfo=timezone.utc)
 WIDE = {"start_time": "2026-01-01T00:00:00Z", "end_time": "2028-01-01T00:00:00Z"}
 
 
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class FakeSleep:
     """Records the delays asked for, without waiting."""
 
@@ -59,7 +50,7 @@ class FakeSleep:
 def make_app(**changes: Any) -> Any:
     defaults: dict[str, Any] = {
         "anchor": ANCHOR,
-        "clock": FakeClock(),
+        "clock": FakeClock(1000.0),
         "sleep": FakeSleep(),
         "now": lambda: datetime(2026, 12, 10, 12, tzinfo=timezone.utc),
     }
@@ -576,7 +567,7 @@ def test_list_raw_format_is_provider_list() -> None:
 
 
 def test_rate_limit_headers_429_and_window_reset() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     app = make_app(clock=clock, account_limit=RateLimit(3, 10), token_limit=None)
     query = {"integrated_account_id": GOOGLE_ACCOUNT_ID}
     seen = []
@@ -723,7 +714,7 @@ def test_drop_after_stores_and_idempotency_key_replays_without_reapplying() -> N
 
 
 def test_idempotency_keys_expire() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     app = make_app(clock=clock, idempotency_ttl=60.0)
     event = first_event(app, GOOGLE_ACCOUNT_ID)
     query = {"integrated_account_id": GOOGLE_ACCOUNT_ID}

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from conftest import patches
 
 import truto_frame
 from truto_frame.frame.times import (
@@ -58,10 +59,6 @@ def _plan(app: Any, df: pd.DataFrame, **kwargs: Any) -> truto_frame.EventUpdateP
 
 def _apply(app: Any, plan: truto_frame.EventUpdatePlan) -> pd.DataFrame:
     return plan.apply(transport=httpx.ASGITransport(app=app))
-
-
-def _patches(app: Any) -> list[Any]:
-    return [r for r in app.state.sandbox.requests if r.method == "PATCH"]
 
 
 def _timed(events: pd.DataFrame, zone: str) -> Any:
@@ -237,7 +234,7 @@ def test_end_before_start_and_mixed_kinds_are_invalid_and_nothing_is_sent(app) -
     app.state.sandbox.requests.clear()
     results = _apply(app, plan)
     assert results["status"].tolist() == ["invalid", "invalid"]
-    assert _patches(app) == []
+    assert patches(app) == []
 
 
 def test_a_windows_zone_name_is_sent_as_iana(app) -> None:  # type: ignore[no-untyped-def]
@@ -252,7 +249,7 @@ def test_a_windows_zone_name_is_sent_as_iana(app) -> None:  # type: ignore[no-un
     assert plan.payloads[row]["start_time"] == "2026-12-14T09:00:00+01:00"
     app.state.sandbox.requests.clear()
     assert _apply(app, plan).at[row, "status"] == "updated"
-    (patch,) = _patches(app)
+    (patch,) = patches(app)
     assert patch.body["timezone"] == "Europe/Berlin"
     stored = app.state.sandbox.get_event(OUTLOOK_ACCOUNT_ID, events.at[row, "id"])
     assert stored["timezone"] == "Europe/Berlin"
@@ -372,7 +369,7 @@ def test_the_cli_reads_local_times_from_a_csv_and_stops_bad_rows(
     assert main([*update, "--yes"], transport=transport) == 0
     out = capsys.readouterr().out
     assert "start_time: " in out and " -> 09:00 Europe/Berlin" in out
-    (patch,) = _patches(app)
+    (patch,) = patches(app)
     assert patch.body["start_time"].startswith(f"{day}T09:00:00")
     stored = app.state.sandbox.get_event(GOOGLE_ACCOUNT_ID, events.at[row, "id"])
     assert in_zone(stored["start_time"], "Europe/Berlin").strftime("%H:%M") == "09:00"  # type: ignore[union-attr]
@@ -383,7 +380,7 @@ def test_the_cli_reads_local_times_from_a_csv_and_stops_bad_rows(
     app.state.sandbox.requests.clear()
     assert main([*update, "--yes"], transport=transport) != 0
     assert "make end_time later than start_time" in capsys.readouterr().out
-    assert _patches(app) == []
+    assert patches(app) == []
 
 
 def test_a_local_time_the_clocks_skip_or_repeat_is_a_warning() -> None:
