@@ -570,7 +570,7 @@ def test_update_events_checks_the_accounts_before_asking(
     assert "2 rows not sent" in out and "reconnect the account in Truto" in out
     # The question counts only the rows that will be sent.
     assert "Send 2 updates" in captured.err
-    assert [r.account_id for r in _patches(app)] == [ACCOUNT, ACCOUNT]
+    assert [r.account_id for r in patches(app)] == [ACCOUNT, ACCOUNT]
     written = read_csv_text(str(results))
     assert written["result_status"].tolist() == ["cancelled", "cancelled", "updated", "updated"]
     _no_secret(out, captured.err)

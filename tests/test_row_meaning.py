@@ -244,7 +244,7 @@ def test_an_attendee_whose_email_cell_was_emptied_is_invalid_naming_the_column(a
     assert "every attendee needs an email" in message and "type is set" in message
     results = _apply(plan, app)
     assert results.loc[label, "status"] == "invalid"
-    assert _patches(app) == []
+    assert patches(app) == []
 
 
 def test_an_attendee_without_email_in_a_whole_list_names_the_list_cell() -> None:
