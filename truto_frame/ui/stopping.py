@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..api.call import CallResult
+from ..api.outcome import CallResult
 from ..engine.journal import Journal
 from ..engine.runner import Job
 
