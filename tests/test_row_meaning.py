@@ -338,7 +338,7 @@ def _title_edit(app, **options):  # type: ignore[no-untyped-def]
 
 
 def _no_null_required(app) -> None:  # type: ignore[no-untyped-def]
-    for request in _patches(app):
+    for request in patches(app):
         for field in ("calendar", "start_time", "end_time", "title", "timezone"):
             assert request.body.get(field, "absent") is not None, (field, request.body)
 
@@ -352,7 +352,7 @@ def test_undo_after_a_provider_shaped_apply_is_refused_and_sends_nothing(
     with pytest.raises(InputError, match="response_format") as info:
         plan.undo()
     assert "read_events" in str(info.value)
-    assert len(_patches(app)) == 1
+    assert len(patches(app)) == 1
     _no_null_required(app)
 
 
