@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import InputError
 from ..model.schema import Attendee
 from ..model.sentinels import MISSING
-from .cells import normalize_cell
+from .cells import as_id, normalize_cell
 from .columns import parse_column
 from .flatten import flatten_events, unflatten_events
 
@@ -85,13 +85,6 @@ def _event_lists(df: pd.DataFrame) -> list[list[dict[str, Any]] | None]:
             )
         lists.append(value)
     return lists
-
-
-def _as_id(value: Any) -> str | None:
-    cell = normalize_cell(value)
-    if cell is MISSING or cell is None:
-        return None
-    return str(cell).strip() or None
 
 
 def _require_frame(df: Any, what: str) -> pd.DataFrame:
@@ -156,10 +149,10 @@ def attendees(df: pd.DataFrame, with_columns: Sequence[str] | None = None) -> pd
 
 
 def _key_of(id_value: Any, account: Any, by_account: bool) -> EventKey | None:
-    event_id = _as_id(id_value)
+    event_id = as_id(id_value)
     if event_id is None:
         return None
-    return (_as_id(account) if by_account else None, event_id)
+    return (as_id(account) if by_account else None, event_id)
 
 
 def _event_index(df: pd.DataFrame, by_account: bool) -> dict[EventKey, int]:

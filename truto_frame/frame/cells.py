@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..model.sentinels import MISSING, NULL, NULL_CSV
 
-__all__ = ["PLAIN_TYPES", "normalize_cell", "parse_json_cell"]
+__all__ = ["PLAIN_TYPES", "as_id", "normalize_cell", "parse_json_cell"]
 
 _EXACT = 2.0**53
 
@@ -110,6 +110,30 @@ def _clean(value: Any) -> Any:
     if value is NULL:
         return None
     return _convert(value, _clean)
+
+
+def as_id(value: Any) -> str | None:
+    """An identifier (event, account, calendar) as the text the API uses, or ``None``.
+
+    The one id normaliser: every id read from a frame, a baseline, a cell or a response goes
+    through it, so that ``1234.0`` (an id pandas read as a float), ``1234`` and ``" 1234 "``
+    are one id.
+
+    Parameters
+    ----------
+    value : Any
+        A cell or a JSON value.
+
+    Returns
+    -------
+    str or None
+        The id, stripped; ``None`` for an empty cell, ``NULL`` or blank text.
+    """
+    cell = normalize_cell(value)
+    if cell is MISSING or cell is None:
+        return None
+    # normalize_cell has already turned 1234.0 (an id pandas read as float) into 1234.
+    return str(cell).strip() or None
 
 
 def parse_json_cell(text: str, kind: str, reading: bool) -> tuple[Any, str | None]:

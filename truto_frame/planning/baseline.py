@@ -37,6 +37,7 @@ import pandas as pd
 import pydantic
 
 from ..errors import InputError
+from ..frame.cells import as_id
 from ..frame.flatten import unflatten_events
 from ..model.integrations import IntegrationRules
 from ..model.schema import EventUpdate, payload_from_model
@@ -89,12 +90,10 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[BaselineKey, dict[str, Any]]
         raise InputError("the baseline has no 'id' column: it must hold the id of each event")
     lookup: dict[BaselineKey, dict[str, Any]] = {}
     for label, event in zip(baseline.index, unflatten_events(baseline), strict=True):
-        raw = event.get("id")  # already normalized: 1234.0 read as a float is 1234
-        event_id = "" if raw is None else str(raw).strip()
-        if not event_id:
+        event_id = as_id(event.get("id"))
+        if event_id is None:
             raise InputError(f"baseline row {label!r} has no event id")
-        raw_account = event.get("integrated_account_id")
-        account = None if raw_account is None else str(raw_account).strip() or None
+        account = as_id(event.get("integrated_account_id"))
         if (account, event_id) in lookup:
             where = f" of account {account!r}" if account else ""
             raise InputError(f"event {event_id!r}{where} appears twice in the baseline")

@@ -25,6 +25,7 @@ from ..api.auth import Secret, find_token, resolve_base_url
 from ..api.options import RequestOptions
 from ..errors import ConfigurationError, InputError
 from ..frame.attendee_rules import attendee_email_problems
+from ..frame.cells import as_id
 from ..frame.flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
@@ -99,21 +100,13 @@ def _classify_columns(
     return body, ignored
 
 
-def _as_id(value: Any) -> str | None:
-    cell = normalize_cell(value)
-    if cell is MISSING or cell is None:
-        return None
-    # normalize_cell has already turned 1234.0 (an id pandas read as float) into 1234.
-    return str(cell).strip() or None
-
-
 def _resolve_accounts(
     df: pd.DataFrame, integrated_account_id: str | None
 ) -> tuple[list[str | None], list[list[tuple[str, str]]]]:
     n = len(df)
     problems: list[list[tuple[str, str]]] = [[] for _ in range(n)]
     if ACCOUNT_COLUMN in df.columns:
-        column = [_as_id(v) for v in df[ACCOUNT_COLUMN].tolist()]
+        column = [as_id(v) for v in df[ACCOUNT_COLUMN].tolist()]
     else:
         column = [None] * n
     accounts: list[str | None] = []
@@ -403,7 +396,7 @@ def build_plan(
             rules_for(name)
 
     body_columns, ignored = _classify_columns(list(df.columns))
-    event_ids = [_as_id(v) for v in df[ID_COLUMN].tolist()]
+    event_ids = [as_id(v) for v in df[ID_COLUMN].tolist()]
     accounts, problems = _resolve_accounts(df, integrated_account_id)
 
     # The token is looked up once: a plan can be built and previewed without one; apply() (or

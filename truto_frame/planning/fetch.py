@@ -17,8 +17,7 @@ import pandas as pd
 from ..api.auth import Secret
 from ..api.client import TrutoClient
 from ..engine.runner import run_sync
-from ..frame.cells import normalize_cell
-from ..model.sentinels import MISSING
+from ..frame.cells import as_id, normalize_cell
 from .baseline import BaselineKey, with_request_types
 
 __all__ = ["FetchedBaseline", "fetch_baseline"]
@@ -47,8 +46,7 @@ class FetchedBaseline(dict[BaselineKey, dict[str, Any]]):
 def _calendar_ids(df: pd.DataFrame) -> list[str | None]:
     # GET needs calendar[id]: from a `calendar.id` column, or a whole `calendar` cell.
     if "calendar.id" in df.columns:
-        cells = [normalize_cell(v) for v in df["calendar.id"].tolist()]
-        return [None if c is MISSING or c is None else str(c) for c in cells]
+        return [as_id(v) for v in df["calendar.id"].tolist()]
     out: list[str | None] = []
     for raw in df["calendar"].tolist() if "calendar" in df.columns else [None] * len(df):
         cell = normalize_cell(raw)
@@ -58,7 +56,7 @@ def _calendar_ids(df: pd.DataFrame) -> list[str | None]:
             except ValueError:
                 cell = None
         found = cell.get("id") if isinstance(cell, Mapping) else None
-        out.append(None if found is None else str(found))
+        out.append(as_id(found))
     return out
 
 

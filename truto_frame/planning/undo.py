@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import InputError
+from ..frame.cells import as_id
 from ..frame.columns import format_path
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
@@ -72,7 +73,7 @@ def _state_after(
     state = dict(before)
     for field, value in sent.items():
         state[field] = merge_onto(before.get(field), value)
-    if isinstance(response, Mapping) and str(response.get("id")) == event_id:
+    if isinstance(response, Mapping) and as_id(response.get("id")) == event_id:
         state.update({k: v for k, v in response.items() if v is not None or k not in sent})
     return state
 
