@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ..api.retry import RetryPolicy
     from ..engine.journal import Journal
     from .check import PlanCheck
-    from .plan import EventUpdatePlan, PlanRows
+    from .plan import EventUpdatePlan
+    from .rows import PlanRows
 
 __all__ = ["PlanActions"]
 

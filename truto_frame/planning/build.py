@@ -35,7 +35,8 @@ from .baseline_source import resolve_baseline
 from .headers import export_header_hint
 from .no_change import UNCHANGED_REASON, no_change_reason
 from .numeric_ids import numeric_id_columns, numeric_id_warning
-from .plan import ACCOUNT_COLUMN, ID_COLUMN, EventUpdatePlan, IgnoredColumn
+from .plan import EventUpdatePlan
+from .rows import ACCOUNT_COLUMN, ID_COLUMN, IgnoredColumn
 from .series import frame_parents, series_notes
 from .time_rules import check_times, prepare_times
 from .whole_or_parts import settle_null_conflicts

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -27,14 +26,14 @@ from .changes import changes_frame
 from .listeners import Listeners
 from .merge import needs_reread
 from .reread import conflicts_frame
+from .rows import ACCOUNT_COLUMN, PROBLEM_COLUMNS, IgnoredColumn, PlanRows
 
 if TYPE_CHECKING:
     from .check import PlanCheck
 
-__all__ = ["EventUpdatePlan", "IgnoredColumn", "PlanRows"]
+__all__ = ["EventUpdatePlan", "IgnoredColumn", "PlanRows", "register_previewer"]
 
 
-ID_COLUMN = "id"
 # The preview widget lives in ``ui/``, a layer above this one: the package's ``__init__``
 # registers it here, so that a plan can show itself without planning importing the UI.
 _PREVIEWER: Callable[[EventUpdatePlan], Any] | None = None
@@ -51,57 +50,6 @@ def register_previewer(factory: Callable[[EventUpdatePlan], Any]) -> None:
     """
     global _PREVIEWER
     _PREVIEWER = factory
-
-
-ACCOUNT_COLUMN = "integrated_account_id"
-PROBLEM_COLUMNS = ["row", "column", "message"]
-
-
-@dataclass(frozen=True)
-class IgnoredColumn:
-    """A column of the input that is not part of the update body, and why."""
-
-    column: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PlanRows:
-    """A plan's rows by position: what the verbs (send, check, undo, retry, preview) read.
-
-    Every list has one item per input row, in input order; position ``i`` of each describes
-    the row labelled ``index[i]`` (labels may repeat, positions never do). The preflight
-    updates ``statuses``, ``payloads`` and ``problems`` in place.
-
-    Attributes
-    ----------
-    index : pandas.Index
-        The input frame's index.
-    event_ids, accounts : list of str or None
-        Each row's event id and integrated account.
-    payloads : list of dict or None
-        The body to send (``None`` where the row is not sent).
-    problems : list of list of (column, message)
-        Why each row cannot be sent (empty when it can).
-    statuses : list of str
-        ``send``, ``invalid`` or ``skipped``.
-    baselines : list of dict or None, or None
-        Each row's current event when the plan has a baseline, else ``None``.
-    skip_reasons : list of str or None
-        Why each ``skipped`` row is not sent.
-    warnings : list of list of (column, message), or None
-        What each row sends but probably does not mean.
-    """
-
-    index: pd.Index
-    event_ids: list[str | None]
-    accounts: list[str | None]
-    payloads: list[dict[str, Any] | None]
-    problems: list[list[tuple[str, str]]]
-    statuses: list[str]
-    baselines: list[dict[str, Any] | None] | None
-    skip_reasons: list[str | None]
-    warnings: list[list[tuple[str, object]]] | None
 
 
 class EventUpdatePlan(PlanActions):
