@@ -574,3 +574,21 @@ def test_update_events_checks_the_accounts_before_asking(
     written = read_csv_text(str(results))
     assert written["result_status"].tolist() == ["cancelled", "cancelled", "updated", "updated"]
     _no_secret(out, captured.err)
+
+
+def test_a_read_events_file_without_baseline_is_refused_naming_it(
+    app, env, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    events_csv = tmp_path / "events.csv"
+    argv = ["read-events", "--integrated-account-id", ACCOUNT, "-o", str(events_csv)]
+    assert main(argv, transport=env) == 0
+    capsys.readouterr()
+    app.state.sandbox.requests.clear()
+    code = main(
+        ["update-events", str(events_csv), "--integrated-account-id", ACCOUNT, "--yes"],
+        transport=env,
+    )
+    err = capsys.readouterr().err
+    assert code != 0
+    _one_line_error(err, "read-only columns", "--baseline FILE")
+    assert _patches(app) == []  # a whole read sent back would PATCH all 30 events

@@ -53,6 +53,14 @@ def test_a_row_with_only_its_calendar_is_skipped_with_a_reason_and_sends_nothing
     assert plan.statuses.tolist() == ["skipped", "send"]
     assert "nothing to change" in plan.skip_reasons.iloc[0]
     assert "calendar" in plan.skip_reasons.iloc[0]
+    # The CLI and the preview list such rows: a value meant to be sent was probably lost.
+    from truto_frame.ui.summary import plan_summary, summary_html
+    from truto_frame.ui.text import format_plan
+
+    text = format_plan(plan)
+    assert "Rows with nothing to change (1, skipped):" in text
+    assert f"  row {df.index[0]}: nothing to change" in text
+    assert "Rows with nothing to change (1, skipped)" in summary_html(plan_summary(plan))
     results = _apply(plan, app)
     assert results["status"].tolist() == ["skipped", "updated"]
     assert "nothing to change" in results["error"].iloc[0]

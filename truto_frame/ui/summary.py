@@ -12,11 +12,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..planning.no_change import UNCHANGED_REASON
+
 if TYPE_CHECKING:
     from ..planning.check import PlanCheck
     from ..planning.plan import EventUpdatePlan
 
-__all__ = ["PlanSummary", "check_lines", "notifications_text", "plan_summary", "summary_html"]
+__all__ = [
+    "PlanSummary",
+    "check_lines",
+    "empty_rows",
+    "notifications_text",
+    "plan_summary",
+    "summary_html",
+]
 
 
 def _e(value: Any) -> str:
@@ -48,6 +57,9 @@ class PlanSummary:
         made since the baseline.
     warnings : list of str
         The plan's warnings (fields an integration ignores, ...).
+    nothing_to_change : list of (row, reason)
+        Rows skipped because they fill only their selector (``calendar``): probably a value
+        the user meant to send was read as empty.
     row_warnings : list of (row, column, message)
         Rows that are sent but may not mean what was typed (a time's offset...).
     ignored_columns : list of (column, reason)
@@ -71,6 +83,7 @@ class PlanSummary:
     ignored_columns: list[tuple[str, str]] = field(default_factory=list)
     row_warnings: list[tuple[Any, str, str]] = field(default_factory=list)
     checked: list[str] | None = None
+    nothing_to_change: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def _notified(attendees: Any) -> int:
@@ -81,6 +94,24 @@ def _notified(attendees: Any) -> int:
         for a in attendees
         if isinstance(a, Mapping) and not a.get("is_organizer") and not a.get("is_self")
     )
+
+
+def empty_rows(plan: EventUpdatePlan) -> list[tuple[Any, str]]:
+    """The rows skipped although they were not diffed unchanged: they fill only ``calendar``.
+
+    Parameters
+    ----------
+    plan : EventUpdatePlan
+
+    Returns
+    -------
+    list of (row label, reason)
+    """
+    return [
+        (label, reason)
+        for label, reason in zip(plan.skip_reasons.index, plan.skip_reasons.tolist(), strict=True)
+        if reason and reason != UNCHANGED_REASON
+    ]
 
 
 def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
@@ -127,6 +158,7 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
         warnings=list(plan.warnings),
         ignored_columns=[(c.column, c.reason) for c in plan.ignored_columns],
         row_warnings=[tuple(r) for r in plan.row_warnings.itertuples(index=False)],
+        nothing_to_change=empty_rows(plan),
         checked=check_lines(plan.preflight) if plan.preflight is not None else None,
     )
 
@@ -246,6 +278,14 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
         parts.append(f"<div>Checked with Truto:<ul>{items}</ul></div>")
     for warning in s.warnings:
         parts.append(f"<div style='color:#8a5a00'>⚠ {_e(warning)}</div>")
+    if s.nothing_to_change:
+        items = "".join(
+            f"<li>row {_e(row)}: {_e(reason)}</li>" for row, reason in s.nothing_to_change
+        )
+        parts.append(
+            f"<details style='color:#8a5a00'><summary>Rows with nothing to change "
+            f"({len(s.nothing_to_change)}, skipped)</summary><ul>{items}</ul></details>"
+        )
     if s.row_warnings:
         items = "".join(
             f"<li>row {_e(row)}, <code>{_e(column)}</code>: {_e(message)}</li>"

@@ -18,7 +18,7 @@ import pandas as pd
 from ..engine.results import RESULT_COLUMNS
 from ..frame.files import read_csv, write_csv
 from ..planning.changes import time_change_text
-from .summary import notifications_text, plan_summary
+from .summary import empty_rows, notifications_text, plan_summary
 
 if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
@@ -189,6 +189,13 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
             lines.append(f"  row {label}: {_clean(str(column), 50)}: {_clean(str(message), 240)}")
         if len(row_warnings) > max_problems:
             lines.append(f"  ... and {len(row_warnings) - max_problems} more")
+    empty = empty_rows(plan)
+    if empty:
+        lines.append(f"Rows with nothing to change ({len(empty)}, skipped):")
+        for label, reason in empty[:max_problems]:
+            lines.append(f"  row {label}: {_clean(reason, 240)}")
+        if len(empty) > max_problems:
+            lines.append(f"  ... and {len(empty) - max_problems} more")
     problems = plan.problems
     if len(problems):
         lines.append(f"Invalid rows ({counts['invalid']}):")
