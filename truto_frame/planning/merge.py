@@ -157,14 +157,13 @@ def needs_reread(payload: Mapping[str, Any] | None, base: Mapping[str, Any] | No
     """
     if payload is None or base is None:
         return False
-    edited = edited_fields(payload, base)
     for name, value in payload.items():
         if name in ADDRESS_FIELDS:
             continue
-        if name not in edited:
-            return True  # re-sent from the snapshot
         if name != "remote_data" and isinstance(value, (list, Mapping)):
             return True  # a list or object rebuilt from the snapshot's
+        if _same(value, _shaped(base, name), name):
+            return True  # re-sent from the snapshot
     return False
 
 

@@ -162,6 +162,7 @@ class EventUpdatePlan(PlanActions):
         # events those re-reads saw just before writing (what an undo must put back).
         self.found_conflicts: dict[int, tuple[Any, ...]] = {}
         self.prewrite_events: dict[int, dict[str, Any]] = {}
+        self._rereads: list[bool] | None = None  # computed once: bodies do not change
 
     @property
     def results(self) -> pd.DataFrame | None:
@@ -271,18 +272,15 @@ class EventUpdatePlan(PlanActions):
         True for a row to send whose body re-sends values from the baseline (times Google
         requires, the untouched parts of an object, the other items of a list).
         """
-        bases = (
-            self.rows.baselines
-            if self.rows.baselines is not None
-            else [None] * len(self.rows.index)
-        )
-        values = [
-            status == "send" and needs_reread(payload, base)
-            for status, payload, base in zip(
-                self.rows.statuses, self.rows.payloads, bases, strict=True
-            )
-        ]
-        return pd.Series(values, index=self.rows.index, dtype=bool, name="reread")
+        if self._rereads is None:
+            bases = self.rows.baselines or [None] * len(self.rows.index)
+            self._rereads = [
+                status == "send" and needs_reread(payload, base)
+                for status, payload, base in zip(
+                    self.rows.statuses, self.rows.payloads, bases, strict=True
+                )
+            ]
+        return pd.Series(self._rereads, index=self.rows.index, dtype=bool, name="reread")
 
     def conflicts(self) -> pd.DataFrame:
         """The fields that changed on both sides, found by the last :meth:`apply`'s re-reads.
