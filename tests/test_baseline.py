@@ -16,6 +16,7 @@ from truto_frame.planning.baseline import (
     merge_onto,
     request_shape,
     same_value,
+    with_request_types,
 )
 from truto_frame.planning.changes import display_value, field_changes
 
@@ -38,6 +39,9 @@ CURRENT = {
     "attendees": [{"person": {"name": "Ann", "emails": [{"email": "ann@example.com"}]}}],
     "created_at": "2025-12-01T00:00:00Z",
 }
+# How a plan stores it: pruned to request shape once (baseline_lookup, a GET, a re-read), so
+# diffing and the changes list take it as it is.
+STORED = with_request_types(CURRENT)
 
 
 @pytest.mark.parametrize(
@@ -86,17 +90,17 @@ def test_unchanged_row_is_skipped() -> None:
         "description": None,
         "start_time": "2026-01-01T11:00:00+01:00",
     }
-    assert diff_against_baseline(payload, CURRENT, GOOGLE) is None
+    assert diff_against_baseline(payload, STORED, GOOGLE) is None
 
 
 def test_only_changed_fields_plus_calendar_are_sent() -> None:
     payload = {"title": "Kick-off", "description": None, "timezone": "Europe/Berlin"}
-    body = diff_against_baseline(payload, CURRENT, OUTLOOK)
+    body = diff_against_baseline(payload, STORED, OUTLOOK)
     assert body == {"title": "Kick-off", "calendar": {"id": "cal-1", "name": "Team"}}
 
 
 def test_google_requires_times_and_timezone_from_the_current_event() -> None:
-    body = diff_against_baseline({"title": "Kick-off"}, CURRENT, GOOGLE)
+    body = diff_against_baseline({"title": "Kick-off"}, STORED, GOOGLE)
     assert body == {
         "title": "Kick-off",
         "calendar": {"id": "cal-1", "name": "Team"},
@@ -108,12 +112,12 @@ def test_google_requires_times_and_timezone_from_the_current_event() -> None:
 
 def test_unknown_integration_carries_what_google_requires() -> None:
     # Without knowing the account's integration, the diff must still pass a Google account.
-    body = diff_against_baseline({"title": "Kick-off"}, CURRENT, UNKNOWN_INTEGRATION)
-    assert body == diff_against_baseline({"title": "Kick-off"}, CURRENT, GOOGLE)
+    body = diff_against_baseline({"title": "Kick-off"}, STORED, UNKNOWN_INTEGRATION)
+    assert body == diff_against_baseline({"title": "Kick-off"}, STORED, GOOGLE)
 
 
 def test_moving_the_start_brings_end_and_timezone_along() -> None:
-    body = diff_against_baseline({"start_time": "2026-01-01T09:00:00Z"}, CURRENT, OUTLOOK)
+    body = diff_against_baseline({"start_time": "2026-01-01T09:00:00Z"}, STORED, OUTLOOK)
     assert body is not None
     assert body["start_time"] == "2026-01-01T09:00:00Z"
     assert body["end_time"] == "2026-01-01T11:00:00Z"
@@ -121,7 +125,7 @@ def test_moving_the_start_brings_end_and_timezone_along() -> None:
 
 
 def test_partial_location_is_merged_and_sent_whole() -> None:
-    body = diff_against_baseline({"location": {"address": {"city": "Paris"}}}, CURRENT, OUTLOOK)
+    body = diff_against_baseline({"location": {"address": {"city": "Paris"}}}, STORED, OUTLOOK)
     assert body is not None
     assert body["location"] == {
         "name": "Room 1",
@@ -129,14 +133,14 @@ def test_partial_location_is_merged_and_sent_whole() -> None:
     }
     # The same partial value as the current one is no change.
     same = {"location": {"address": {"city": "Berlin"}}}
-    assert diff_against_baseline(same, CURRENT, OUTLOOK) is None
+    assert diff_against_baseline(same, STORED, OUTLOOK) is None
 
 
 def test_lists_are_compared_whole() -> None:
     same = {"attendees": [{"person": {"name": "Ann", "emails": [{"email": "ann@example.com"}]}}]}
-    assert diff_against_baseline(same, CURRENT, UNKNOWN_INTEGRATION) is None
+    assert diff_against_baseline(same, STORED, UNKNOWN_INTEGRATION) is None
     more = {"attendees": [*same["attendees"], {"person": {"name": "Bob"}}]}
-    body = diff_against_baseline(more, CURRENT, UNKNOWN_INTEGRATION)
+    body = diff_against_baseline(more, STORED, UNKNOWN_INTEGRATION)
     assert body is not None
     assert body["attendees"] == more["attendees"]
 
@@ -147,10 +151,10 @@ def test_event_not_in_baseline_is_returned_as_is() -> None:
 
 def test_field_changes_lists_leaves_before_and_after() -> None:
     body = diff_against_baseline(
-        {"title": "Kick-off", "location": {"address": {"city": "Paris"}}}, CURRENT, GOOGLE
+        {"title": "Kick-off", "location": {"address": {"city": "Paris"}}}, STORED, GOOGLE
     )
     assert body is not None
-    changes = field_changes(body, CURRENT)
+    changes = field_changes(body, STORED)
     # FieldChange also carries the event's zone, for time fields only (issue 8).
     assert [(c.column, c.before, c.after, c.zone) for c in changes] == [
         ("title", "Onboarding", "Kick-off", None),
@@ -159,7 +163,7 @@ def test_field_changes_lists_leaves_before_and_after() -> None:
 
 
 def test_field_changes_show_a_cleared_object_and_a_list() -> None:
-    changes = field_changes({"location": None, "recurrence": ["RRULE:FREQ=DAILY"]}, CURRENT)
+    changes = field_changes({"location": None, "recurrence": ["RRULE:FREQ=DAILY"]}, STORED)
     assert changes[0].column == "location"
     assert changes[0].after is None
     assert changes[1][:3] == ("recurrence", None, ["RRULE:FREQ=DAILY"])

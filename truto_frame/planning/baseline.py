@@ -126,7 +126,11 @@ def current_event(
 
 
 def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
-    """Give an event's update fields the request schema's types (the rest as it is).
+    """Give an event's update fields the request schema's shape and types (the rest as it is).
+
+    The one place a baseline event is pruned to request shape: every event a plan stores as a
+    baseline (from a frame, a GET, a re-read or a response) comes through here once, so the
+    code that compares with it or sends its values back uses it as it is.
 
     Parameters
     ----------
@@ -136,11 +140,12 @@ def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        A new dict: ``"False"`` read back from CSV is ``False``, and so on.
+        A new dict: response-only keys inside ``calendar``, ``location``, ``attendees``... are
+        gone (:func:`request_shape`), ``"False"`` read back from CSV is ``False``, and so on.
     """
     # A baseline read back from CSV holds text ("False", "40.7142"); give its update fields the
     # types a validated row has, so that equal values compare equal. A field that does not
-    # validate is kept as it is (it then differs, and the row's value is sent).
+    # validate keeps its pruned value (it then differs, and the row's value is sent).
     fields = {f: request_shape(f, event[f]) for f in _FIELD_MODELS if event.get(f) is not None}
     try:
         typed = payload_from_model(EventUpdate.model_validate(fields))
@@ -150,7 +155,7 @@ def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
             try:
                 typed.update(payload_from_model(EventUpdate.model_validate({field: value})))
             except pydantic.ValidationError:
-                typed[field] = event[field]
+                typed[field] = value
     return {**event, **typed}
 
 
@@ -279,7 +284,7 @@ def merge_onto(current: Any, partial: Any) -> Any:
 
 def _candidate(field: str, value: Any, current: Mapping[str, Any]) -> tuple[Any, Any]:
     # What the field would become (merged for schema objects) and what it is now.
-    now = request_shape(field, current.get(field))
+    now = current.get(field)  # request-shaped when stored (with_request_types)
     if _FIELD_MODELS.get(field) is not None and isinstance(value, Mapping):
         return merge_onto(now, value), now
     return value, now
@@ -297,8 +302,9 @@ def diff_against_baseline(
     payload : mapping
         The validated body the row asks for.
     current : mapping or None
-        The current event (from :func:`baseline_lookup`); ``None`` when it is not in the baseline,
-        in which case the payload is returned unchanged (the caller reports that row).
+        The current event as stored (:func:`baseline_lookup`, request-shaped by
+        :func:`with_request_types`); ``None`` when it is not in the baseline, in which case
+        the payload is returned unchanged (the caller reports that row).
     rules : IntegrationRules
         The account's integration: its carried fields are added back from the current event
         (``calendar`` everywhere, ``start_time``/``end_time`` on Google and when the integration
@@ -337,7 +343,7 @@ def _add_from(
         if field in payload:
             changed[field] = _candidate(field, payload[field], current)[0]
         elif current.get(field) is not None:
-            changed[field] = request_shape(field, current[field])
+            changed[field] = current[field]
 
 
 def missing_reason(

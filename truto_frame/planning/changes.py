@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..frame.times import parse_time, wall_clock
-from .baseline import request_shape, same_value
+from .baseline import same_value
 from .time_rules import TIME_FIELDS, row_zone
 
 __all__ = [
@@ -85,7 +85,7 @@ def field_changes(
         field_zone = zone if field in TIME_FIELDS else None
         after: dict[str, Any] = {}
         before: dict[str, Any] = {}
-        now = request_shape(field, current.get(field)) if current is not None else None
+        now = current.get(field) if current is not None else None
         if field == "remote_data" or not isinstance(value, Mapping):
             after[field], before[field] = value, now
         else:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .baseline import request_shape, same_value
+from .baseline import same_value
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -114,7 +114,8 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _shaped(event: Mapping[str, Any] | None, name: str) -> Any:
-    return request_shape(name, event.get(name)) if event is not None else None
+    # Baselines and re-read events are request-shaped when stored (with_request_types).
+    return event.get(name) if event is not None else None
 
 
 def edited_fields(payload: Mapping[str, Any], base: Mapping[str, Any] | None) -> set[str]:

@@ -25,7 +25,7 @@ from ..frame.cells import as_id
 from ..frame.columns import format_path
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
-from .baseline import merge_onto, request_shape
+from .baseline import merge_onto, with_request_types
 from .merge import edited_fields
 from .time_rules import check_times
 
@@ -45,7 +45,8 @@ def restore_body(
     sent : mapping
         The body that was sent.
     before : mapping
-        The event as it was before (the baseline).
+        The event as it was before: the baseline, request-shaped as stored
+        (:func:`~truto_frame.planning.baseline.with_request_types`).
 
     Returns
     -------
@@ -54,7 +55,7 @@ def restore_body(
     problems : list of (column, message)
         Why the previous values cannot be sent back, if so.
     """
-    body = {field: request_shape(field, before.get(field)) for field in sent}
+    body = {field: before.get(field) for field in sent}  # request-shaped when stored
     try:
         return payload_from_model(EventUpdate.model_validate(body)), []
     except ValidationError as exc:
@@ -75,7 +76,7 @@ def _state_after(
         state[field] = merge_onto(before.get(field), value)
     if isinstance(response, Mapping) and as_id(response.get("id")) == event_id:
         state.update({k: v for k, v in response.items() if v is not None or k not in sent})
-    return state
+    return with_request_types(state)  # stored as the undo plan's baseline: pruned once
 
 
 NEVER_CLEARED: frozenset[str] = frozenset({"calendar", "start_time", "end_time", "title"})
