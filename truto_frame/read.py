@@ -278,7 +278,7 @@ def read_events(
           all-day event. Type a local time (``"2026-12-10 10:00"``, no offset) to mean that
           wall-clock time in the row's ``timezone``; an offset makes it an instant. A cell you
           do not change is re-sent, when a rule needs it, exactly as read;
-        * ``created_at``, ``updated_at`` as ``datetime64[ns, UTC]`` (read-only);
+        * ``created_at``, ``updated_at`` as timezone-aware (UTC) ``datetime64`` (read-only);
         * a field the API returned as ``null`` holds :data:`truto_frame.NULL` (``NaT`` in
           ``created_at`` and ``updated_at``).
 
