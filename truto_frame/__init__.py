@@ -19,6 +19,7 @@ from .errors import (
 from .frame.files import read_csv, read_excel
 from .frame.flatten import flatten_events, unflatten_events
 from .frame.local_times import local_times
+from .frame.shift import shift_times
 from .model.sentinels import NULL, NULL_CSV
 from .planning.build import build_plan
 from .planning.plan import EventUpdatePlan, register_previewer
@@ -48,6 +49,7 @@ __all__ = [
     "read_events",
     "read_events_async",
     "read_excel",
+    "shift_times",
     "unflatten_events",
 ]
 __version__ = "0.1.0"

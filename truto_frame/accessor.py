@@ -7,11 +7,13 @@ frame; every method forwards to a function that the command line and notebooks c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from .frame.attendees import attendees, with_attendees
+from .frame.shift import shift_times
 from .planning.build import build_plan
 from .planning.plan import EventUpdatePlan
 
@@ -105,3 +107,22 @@ class TrutoAccessor:
         pandas.DataFrame
         """
         return with_attendees(self._df, long, missing=missing)
+
+    def shift_times(self, by: str | timedelta | pd.Timedelta, rows: Any = None) -> pd.DataFrame:
+        """A copy of the frame whose events are moved in time by ``by``, in their own zones.
+
+        See :func:`truto_frame.frame.shift.shift_times`: a timed event moves on its own wall
+        clock and is written with its zone's offset; an all-day event moves by whole days.
+
+        Parameters
+        ----------
+        by : str, datetime.timedelta or pandas.Timedelta
+            How far: ``"1h"``, ``"-30min"``, ``pd.Timedelta(days=7)``.
+        rows : boolean Series, array or sequence of index labels, optional
+            Which rows to move; default: every row.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return shift_times(self._df, by, rows)

@@ -8,9 +8,12 @@ back means exactly that instant::
 
     edited["start_time"] = truto_frame.local_times(events, "start_time") + pd.Timedelta(hours=1)
 
-An all-day date becomes midnight in the event's zone: a shift by whole days lands on
-midnight again and is sent as the new date; a shift by hours gives a time of day, which the
-plan stops for that row instead of turning a holiday into a timed event.
+An all-day date becomes midnight in the event's zone: a shift by whole calendar days
+(``pd.DateOffset(days=1)``) lands on midnight again and is sent as the new date; a shift by
+hours gives a time of day, which the plan stops for that row instead of turning a holiday into
+a timed event. ``pd.Timedelta(days=1)`` is 24 elapsed hours: across a clock change it moves a
+09:00 meeting to 10:00 (or 08:00) and a date to 01:00; :func:`~truto_frame.frame.shift.shift_times`
+moves by wall-clock time instead.
 """
 
 from __future__ import annotations

@@ -426,7 +426,12 @@ def build_plan(
             statuses, accounts, event_ids, planned.baselines, frame_parents(df), baseline_events
         )
     )
-    warned = sum(1 for row in planned.warnings if row)
+    # Only rows that are sent: an invalid row's problems already say what to fix.
+    warned = sum(
+        1
+        for row, status in zip(planned.warnings, statuses, strict=True)
+        if row and status == "send"
+    )
     if warned:
         warnings.append(
             f"{warned} row{'s' if warned != 1 else ''} give a time that may not be the "

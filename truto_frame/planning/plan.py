@@ -328,12 +328,14 @@ class EventUpdatePlan(PlanActions):
 
         A warning does not stop its row (``09:00+00:00`` on a Europe/Berlin event is sent as
         that instant, 10:00 in Berlin); fix the cell and plan again when it is not what you meant.
+        Rows that are not sent (invalid, unchanged) have none: their problems say what to fix.
         """
         rows = self.rows.warnings or [[] for _ in self.rows.index]
         # Messages are spelled out here, when asked for (see time_rules.OffsetNote).
         records = [
             (label, column, str(message))
-            for label, row in zip(self.rows.index, rows, strict=True)
+            for label, row, status in zip(self.rows.index, rows, self.rows.statuses, strict=True)
+            if status == "send"
             for column, message in row
         ]
         return pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)

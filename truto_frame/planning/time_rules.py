@@ -157,7 +157,8 @@ class OffsetNote:
             f"{self.text} is an instant (offset {_offset_text(given)}), which is "
             f"{_day(local)} {_clock(local)} in {self.zone}, the event's time zone "
             f"(offset {_offset_text(local)}); to mean {meant} there, "
-            f"write {_day(given)} {meant} without an offset"
+            f"write {_day(given)} {meant} without an offset (a computed shift is right as it "
+            "is; df.truto.shift_times writes the zone's own offset)"
         )
 
     def __repr__(self) -> str:
