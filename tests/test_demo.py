@@ -20,7 +20,8 @@ def test_demo_exits_zero_and_reports_the_updates(monkeypatch, capsys) -> None:  
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Plan: 6 rows -> 5 to send, 1 invalid" in out
-    assert "status: Input should be" in out  # the deliberately invalid row, explained
+    # The deliberately invalid row, explained: the value and what to write instead.
+    assert "status: 'postponed' is not allowed: use 'confirmed'" in out
     assert "Room 4.02 (Atlas)" in out
     assert "added Noor Haddad <noor.haddad@example.com>" in out
     assert "5 of 5 updated events hold their new values" in out

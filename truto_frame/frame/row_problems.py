@@ -8,14 +8,21 @@ While a body is built, a list slot that no column has set yet holds :data:`HOLE`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model.sentinels import MISSING
 from .cells import normalize_cell
 from .columns import ColumnSet, Path, format_path
 
-__all__ = ["HOLE", "Problem", "close_holes", "conflict_problem", "unplaceable_problem"]
+__all__ = [
+    "HOLE",
+    "Problem",
+    "close_holes",
+    "conflict_problem",
+    "unplaceable_problem",
+    "validation_message",
+]
 
 Problem = tuple[str, str]
 """A problem of one row: the column to fix, spelled as in the frame, and what is wrong."""
@@ -195,3 +202,36 @@ def close_holes(
         for index, item in enumerate(node):
             if type(item) is dict or type(item) is list:
                 close_holes(item, (*path, index), cs, values, problems)
+
+
+_SHOWN = 60  # characters of a refused value quoted back in a message
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """Say what is wrong with a value the schema refused, in the user's terms.
+
+    Parameters
+    ----------
+    error : mapping
+        One item of pydantic's ``ValidationError.errors()``.
+
+    Returns
+    -------
+    str
+        The schema's own message without pydantic's ``"Value error, "`` prefix (our validators
+        already say what to write), and for a refused choice or type the value that was given:
+        ``'done' is not allowed: use 'confirmed', 'tentative', 'cancelled' or 'draft'``.
+    """
+    message = str(error.get("msg", ""))
+    kind = error.get("type")
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    given = error.get("input")
+    if isinstance(given, (dict, list)) or given is None:
+        return message
+    shown = repr(given) if len(repr(given)) <= _SHOWN else repr(given)[:_SHOWN] + "…"
+    if kind in ("literal_error", "enum") and message.startswith("Input should be "):
+        return f"{shown} is not allowed: use {message.removeprefix('Input should be ')}"
+    if kind == "bool_parsing":
+        return f"{shown} is not true or false: write true or false"
+    return f"{message} (got {shown})"

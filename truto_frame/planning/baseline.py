@@ -357,6 +357,6 @@ def missing_reason(
     if hint:
         return f"event {event_id!r} {hint}"
     return (
-        f"event {event_id!r} is not in the baseline; read it again (read_events with a window "
-        "that covers it) or plan without baseline="
+        f"event {event_id!r} is not in the baseline: check the id, or read again over a "
+        "window covering it (read-events --from/--to; read_events(start_time=, end_time=))"
     )

@@ -27,6 +27,7 @@ from ..errors import ConfigurationError, InputError
 from ..frame.attendee_rules import attendee_email_problems
 from ..frame.cells import as_id
 from ..frame.flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
+from ..frame.row_problems import validation_message
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
 from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
 from ..model.sentinels import MISSING
@@ -242,7 +243,7 @@ def _plan_rows(
                 for err in exc.errors(include_url=False, include_context=False):
                     column, inner = _loc_to_column(err["loc"], filled)
                     where = f" (at {inner})" if inner else ""
-                    row_problems.append((column, f"{err['msg']}{where}"))
+                    row_problems.append((column, f"{validation_message(err)}{where}"))
         row_warnings: list[tuple[str, object]] = []
         warnings.append(row_warnings)
         if payload is not None:

@@ -1,0 +1,99 @@
+"""What an analyst reads when a spreadsheet row is wrong: the value, and what to write instead.
+
+A CSV saved by Excel (``;``, BOM, CRLF) goes through ``truto-frame update-events`` against the
+sandbox in process; every invalid row's message must say what to do, in the CLI's terms too,
+without the schema library's own wording ("Value error, ...", "Input should be ...").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+import truto_frame
+from truto_frame.frame.row_problems import validation_message
+from truto_frame.sandbox import DEFAULT_TOKEN, GOOGLECALENDAR_ACCOUNT_ID, create_app
+from truto_frame.ui.cli import main
+
+ACCOUNT = GOOGLECALENDAR_ACCOUNT_ID
+
+
+def test_a_spreadsheet_csv_gets_messages_that_say_what_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    monkeypatch.setenv("TRUTO_API_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("TRUTO_API_BASE_URL", "http://sandbox.test")
+    baseline = tmp_path / "events.csv"
+    assert (
+        main(
+            ["read-events", "--integrated-account-id", ACCOUNT, "-o", str(baseline)],
+            transport=transport,
+        )
+        == 0
+    )
+    events = truto_frame.read_csv(baseline)
+    timed = events[events["start_time"].str.len() > 10]["id"].tolist()
+    rows = [
+        ("00123", "Renamed", "", ""),  # an id that is not in the account
+        (timed[0], "Kick-off", "12/10/2026 9:00 AM", ""),  # a US date
+        (timed[1], "Review", "", "done"),  # not a status
+        (timed[2], "N/A", "", ""),  # a title like any other
+    ]
+    lines = ["id;title;start_time;status"] + [";".join(r) for r in rows]
+    edits = tmp_path / "edits.csv"
+    edits.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    code = main(
+        [
+            "update-events",
+            str(edits),
+            "--integrated-account-id",
+            ACCOUNT,
+            "--baseline",
+            str(baseline),
+            "--dry-run",
+        ],
+        transport=transport,
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Value error" not in out and "Input should be" not in out
+    assert "row 2 (id 00123): id: event '00123' is not in the baseline: check the id" in out
+    assert "read-events --from/--to" in out  # the command line's own words
+    assert "start_time: '12/10/2026 9:00 AM' is a US/European date" in out
+    assert (
+        "status: 'done' is not allowed: use 'confirmed', 'tentative', 'cancelled' or 'draft'" in out
+    )
+    assert 'title: "' in out and '-> "N/A"' in out  # N/A is a title, sent as written
+    assert not [r for r in app.state.sandbox.requests if r.method == "PATCH"]
+
+
+def test_validation_messages_quote_the_value_and_drop_the_library_prefix() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["a"],
+            "calendar.id": ["primary"],
+            "guests_can_modify": ["maybe"],
+            "location.coordinates.latitude": ["north"],
+            "timezone": ["Europe/Berln"],
+        }
+    )
+    problems = df.truto.update_events(integrated_account_id="acc", token="t").problems
+    by_column = dict(zip(problems["column"], problems["message"], strict=True))
+    assert by_column["guests_can_modify"] == "'maybe' is not true or false: write true or false"
+    assert by_column["location.coordinates.latitude"].endswith("(got 'north')")
+    assert by_column["timezone"].startswith("unknown time zone 'Europe/Berln'")
+    # A long value is cut, and a container value is not quoted back at all.
+    long = validation_message(
+        {"type": "string_type", "msg": "Input should be a valid string", "input": "x" * 500}
+    )
+    assert len(long) < 120 and long.endswith("…)")
+    listed = validation_message(
+        {"type": "list_type", "msg": "Input should be a valid list", "input": {"a": 1}}
+    )
+    assert listed == "Input should be a valid list"
