@@ -97,3 +97,26 @@ def test_validation_messages_quote_the_value_and_drop_the_library_prefix() -> No
         {"type": "list_type", "msg": "Input should be a valid list", "input": {"a": 1}}
     )
     assert listed == "Input should be a valid list"
+
+
+def test_a_rule_learned_before_sending_says_what_to_do_once() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    sandbox = app.state.sandbox
+    ids = sandbox.event_ids(ACCOUNT)[:2]
+    df = pd.DataFrame(
+        {
+            "id": ids,
+            "calendar.id": [sandbox.get_event(ACCOUNT, i)["calendar"]["id"] for i in ids],
+            "title": ["Renamed", "Renamed too"],
+        }
+    )
+    plan = df.truto.update_events(ACCOUNT, token=DEFAULT_TOKEN, base_url="http://sandbox.test")
+    assert plan.counts["send"] == 2  # offline, the integration is not known yet
+    plan.check(transport=transport)
+    messages = plan.problems["message"].tolist()
+    assert len(messages) == 4 and set(plan.problems["column"]) == {"start_time", "end_time"}
+    for message in messages:
+        assert "fill the start_time column" in message or "fill the end_time column" in message
+        assert message.count("baseline=") == 1
+        assert message.endswith(f"(Truto says integrated account {ACCOUNT} is googlecalendar)")

@@ -172,7 +172,7 @@ def _fill_hint(field: str) -> str:
     # What to do about a missing required field: fill its column, or let a baseline supply it.
     column = "calendar.id" if field == "calendar" else field
     return (
-        f": fill a {column} column, or pass baseline= (--baseline FILE on the command line) "
+        f": fill the {column} column, or pass baseline= (--baseline FILE on the command line) "
         "to copy it from the event as it is now"
     )
 

@@ -258,10 +258,8 @@ def refine(plan: EventUpdatePlan, accounts: Mapping[str, AccountCheck]) -> PlanC
         if completed is not None and not check_update_rules(completed, rules):
             result.completed[position] = completed
             continue
-        hint = (
-            f" (Truto says integrated account {account} is {learned}; fill the column, or pass "
-            "baseline= to complete it from the current event)"
-        )
+        # The problem already says what to do (fill the column or pass a baseline).
+        hint = f" (Truto says integrated account {account} is {learned})"
         result.invalid[position] = [(column, message + hint) for column, message in problems]
     return result
 
