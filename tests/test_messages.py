@@ -15,7 +15,12 @@ import pytest
 
 import truto_frame
 from truto_frame.frame.row_problems import validation_message
-from truto_frame.sandbox import DEFAULT_TOKEN, GOOGLECALENDAR_ACCOUNT_ID, create_app
+from truto_frame.sandbox import (
+    DEFAULT_TOKEN,
+    GOOGLECALENDAR_ACCOUNT_ID,
+    OUTLOOK_ACCOUNT_ID,
+    create_app,
+)
 from truto_frame.ui.cli import main
 
 ACCOUNT = GOOGLECALENDAR_ACCOUNT_ID
@@ -120,3 +125,21 @@ def test_a_rule_learned_before_sending_says_what_to_do_once() -> None:
         assert "fill the start_time column" in message or "fill the end_time column" in message
         assert message.count("baseline=") == 1
         assert message.endswith(f"(Truto says integrated account {ACCOUNT} is googlecalendar)")
+
+
+def test_a_read_frame_sent_to_another_account_names_both_accounts() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    kw = {"token": DEFAULT_TOKEN, "base_url": "http://sandbox.test"}
+    events = truto_frame.read_events(ACCOUNT, transport=transport, **kw)
+    edited = events[["id", "calendar.id", "title"]].head(2).copy()  # keeps what was read
+    edited["title"] = "Renamed"
+    plan = edited.truto.update_events(OUTLOOK_ACCOUNT_ID, **kw)
+    assert plan.statuses.tolist() == ["invalid", "invalid"]
+    message = plan.problems["message"].iloc[0]
+    assert message == (
+        f"check integrated_account_id: the row is for {OUTLOOK_ACCOUNT_ID}, but the event was "
+        f"read from {ACCOUNT}"
+    )
+    # The right account plans as usual.
+    assert edited.truto.update_events(ACCOUNT, **kw).counts["send"] == 2

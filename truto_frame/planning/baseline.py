@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -347,12 +347,26 @@ def _add_from(
 
 
 def missing_reason(
-    baseline_events: Mapping[BaselineKey, Any], account: str | None, event_id: str
+    baseline_events: Mapping[BaselineKey, Any],
+    account: str | None,
+    event_id: str,
+    accounts: Collection[str | None] = (),
 ) -> str:
-    """Say why a row's event has no baseline (the row's problem message)."""
+    """Say why a row's event has no baseline (the row's problem message).
+
+    ``accounts`` are the accounts the baseline holds (computed once by the caller): an event
+    read from another account than the row names says so.
+    """
     errors = getattr(baseline_events, "errors", None) or {}
     if (account, event_id) in errors:
         return f"could not read the current event to compare with: {errors[(account, event_id)]}"
+    # The usual slip: the event is there, read from another account than the row names.
+    others = [a for a in accounts if a != account and (a, event_id) in baseline_events]
+    if others:
+        return (
+            f"check integrated_account_id: the row is for {account}, but the event was read "
+            f"from {others[0]}"
+        )
     hint = getattr(baseline_events, "missing_hint", None)
     if hint:
         return f"event {event_id!r} {hint}"

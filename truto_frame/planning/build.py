@@ -199,6 +199,7 @@ def _plan_rows(
     # Column names are parsed once for the whole frame, not once per cell.
     bodies, cell_problem_lists = unflatten_frame(df, body_columns)
     seen_ids: dict[tuple[str | None, str], int] = {}
+    baseline_accounts: set[str | None] | None = None
     for i, body in enumerate(bodies):
         row_problems = problems[i]
         event_id = event_ids[i]
@@ -264,7 +265,9 @@ def _plan_rows(
             if current is None:
                 # Diffing needs the current state; sending the row whole could undo edits the
                 # user never saw, so stop it with a clear note instead.
-                reason = missing_reason(baseline_events, accounts[i], event_id)
+                if baseline_accounts is None:  # once per plan, only when a row misses
+                    baseline_accounts = {key[0] for key in baseline_events}
+                reason = missing_reason(baseline_events, accounts[i], event_id, baseline_accounts)
                 row_problems.append((ID_COLUMN, reason))
                 payload = None
             else:
