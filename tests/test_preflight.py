@@ -323,3 +323,30 @@ def test_stopped_during_the_account_check_sends_nothing_and_keeps_every_row() ->
     assert plan.results is not None
     assert plan.results["status"].tolist() == ["cancelled"] * 4
     assert not [r for r in sandbox.requests if r.method == "PATCH"]
+
+
+def test_a_journal_success_stands_for_a_row_of_an_account_refused_later(tmp_path: Any) -> None:
+    from truto_frame.sandbox import SandboxConfig as Config
+
+    journal = str(tmp_path / "run.jsonl")
+    app = create_app(Config(seed=8))
+    sandbox = app.state.sandbox
+    df = google_rows(sandbox, GOOGLECALENDAR_ACCOUNT_ID, 3, title="Journaled")
+    first = df.truto.update_events(token=TOKEN, base_url=BASE)
+    assert (
+        first.apply(transport=httpx.ASGITransport(app=app), journal=journal, progress=False)[
+            "status"
+        ]
+        == "updated"
+    ).all()
+    # The same account now needs re-authorization: the rows already done stay done.
+    refused = create_app(
+        Config(seed=8, needs_reauth_accounts=frozenset({GOOGLECALENDAR_ACCOUNT_ID}))
+    )
+    again = df.truto.update_events(token=TOKEN, base_url=BASE)
+    results = again.apply(
+        transport=httpx.ASGITransport(app=refused), journal=journal, progress=False
+    )
+    assert results["status"].tolist() == ["updated"] * 3
+    assert results["attempts"].tolist() == [0] * 3
+    assert not refused.state.sandbox.requests

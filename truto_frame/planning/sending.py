@@ -130,9 +130,9 @@ async def send_plan(
             # Stopped while checking the accounts: nothing was sent; every row says so.
             if owned:
                 await client.aclose()
-            stopped = RowResult(status="cancelled", error="not sent: the run was interrupted")
+            halted = RowResult(status="cancelled", error="not sent: the run was interrupted")
             before = plan.results_before_sending()
-            final = [r or stopped for r in before]
+            final = [r or halted for r in before]
             raise RunStopped(results_frame(planned.index, final)) from None
         except BaseException:
             if owned:
@@ -147,8 +147,10 @@ async def send_plan(
     log = reread_log if reread_log is not None else RereadLog()
     baselines = planned.baselines
     jobs: list[Job] = []
+    # Rows the preflight stopped still take an earlier run's success from the journal.
+    stopped = plan.preflight.stopped if plan.preflight is not None else {}
     for position, payload in enumerate(planned.payloads):
-        if rows[position] is not None or payload is None:
+        if (rows[position] is not None and position not in stopped) or payload is None:
             continue
         event_id = planned.event_ids[position]
         account = planned.accounts[position]
@@ -166,6 +168,8 @@ async def send_plan(
                 response=previous.get("response"),
             )
             continue
+        if position in stopped:
+            continue  # not sent: cancelled with the preflight's reason
         jobs.append(
             Job(
                 key=position,
