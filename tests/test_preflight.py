@@ -271,7 +271,7 @@ def test_unreachable_host_settles_100_rows_quickly_with_one_few_attempts() -> No
     results = plan.apply(transport=transport, progress=False)
     elapsed = time.monotonic() - started
     print(f"unreachable host: {transport.total} requests, {elapsed:.2f} s")  # figures, not a bar
-    assert transport.total <= 3  # the first account's check, stopped by the breaker
+    assert transport.total == 2  # the first account's check, stopped by the breaker
     assert transport.seen[("PATCH", "events")] == 0
     assert len(results) == 100 and (results["status"] == "cancelled").all()
     assert results["error"].str.contains(f"could not connect to http://127.0.0.1:{port}").all()
@@ -350,3 +350,25 @@ def test_a_journal_success_stands_for_a_row_of_an_account_refused_later(tmp_path
     assert results["status"].tolist() == ["updated"] * 3
     assert results["attempts"].tolist() == [0] * 3
     assert not refused.state.sandbox.requests
+
+
+def test_a_host_that_accepts_but_never_answers_is_given_up_after_two_checks() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)  # connections are accepted by the kernel; nothing ever answers
+    port = server.getsockname()[1]
+    try:
+        df = pd.DataFrame(
+            {"id": ["e1", "e2", "e3"], "calendar.id": "c", "title": "T"},
+        )
+        plan = df.truto.update_events(
+            integrated_account_id="acc", token=TOKEN, base_url=f"http://127.0.0.1:{port}"
+        )
+        transport = Counting(httpx.AsyncHTTPTransport())
+        results = plan.apply(transport=transport, progress=False, timeout=0.3)
+    finally:
+        server.close()
+    assert transport.total == 2 and transport.seen[("PATCH", "events")] == 0
+    assert (results["status"] == "cancelled").all()
+    assert results["error"].str.contains(f"no answer from http://127.0.0.1:{port}").all()
+    assert results["error"].str.contains("timed out after 0.3 s").all()

@@ -127,7 +127,9 @@ async def check_accounts(client: TrutoClient, accounts: Sequence[str]) -> dict[s
         One verdict per account, in the order given. After a refused token or an unreachable
         host, the accounts not yet asked get the same verdict without a request.
     """
-    breakers = Breakers(client.base_url)
+    # The first account is asked alone, so two attempts in a row without an answer already
+    # say the host is unreachable (or silent): each may have waited a whole read timeout.
+    breakers = Breakers(client.base_url, unreachable_after=2)
     verdicts: dict[str, AccountCheck] = {}
     halted: list[AccountCheck] = []
 
