@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("latency_bound", "quota_bound", "client_cost")
+BENCHMARKS = ("latency_bound", "quota_bound", "client_cost", "baseline_planning")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,7 @@ from ..model.schema import EventUpdate, payload_from_model
 __all__ = [
     "BaselineKey",
     "baseline_lookup",
+    "check_baseline_frame",
     "current_event",
     "diff_against_baseline",
     "merge_onto",
@@ -84,10 +85,8 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[BaselineKey, dict[str, Any]]
         If ``baseline`` is not a DataFrame, has no ``id`` column, a row has no id, or an
         account's event appears twice (which row would be the truth?).
     """
-    if not isinstance(baseline, pd.DataFrame):
-        raise InputError(f"baseline must be a pandas DataFrame, got {type(baseline).__name__}")
-    if "id" not in baseline.columns:
-        raise InputError("the baseline has no 'id' column: it must hold the id of each event")
+
+    check_baseline_frame(baseline)
     lookup: dict[BaselineKey, dict[str, Any]] = {}
     for label, event in zip(baseline.index, unflatten_events(baseline), strict=True):
         event_id = as_id(event.get("id"))
@@ -100,6 +99,20 @@ def baseline_lookup(baseline: pd.DataFrame) -> dict[BaselineKey, dict[str, Any]]
         event["id"] = event_id
         lookup[(account, event_id)] = with_request_types(event)
     return lookup
+
+
+def check_baseline_frame(baseline: Any) -> None:
+    """Refuse what cannot be a baseline: not a DataFrame, or no ``id`` column.
+
+    Raises
+    ------
+    InputError
+        With the message :func:`baseline_lookup` gives.
+    """
+    if not isinstance(baseline, pd.DataFrame):
+        raise InputError(f"baseline must be a pandas DataFrame, got {type(baseline).__name__}")
+    if "id" not in baseline.columns:
+        raise InputError("the baseline has no 'id' column: it must hold the id of each event")
 
 
 def current_event(
@@ -202,17 +215,30 @@ def request_shape(field: str, value: Any) -> Any:
     return _prune(value, model) if model is not None else value
 
 
+def _fields_of(model: type[pydantic.BaseModel]) -> dict[str, type[pydantic.BaseModel] | None]:
+    # Field name -> its sub-model, worked out once per model: pruning runs for every value
+    # of every baseline event, and walking the annotations each time was most of a plan's time.
+    fields = _MODEL_FIELDS.get(model)
+    if fields is None:
+        fields = {name: _submodel(f.annotation) for name, f in model.model_fields.items()}
+        _MODEL_FIELDS[model] = fields
+    return fields
+
+
+_MODEL_FIELDS: dict[type[pydantic.BaseModel], dict[str, type[pydantic.BaseModel] | None]] = {}
+
+
 def _prune(value: Any, model: type[pydantic.BaseModel]) -> Any:
     if isinstance(value, list):
         return [_prune(item, model) for item in value]
     if not isinstance(value, Mapping):
         return value
+    fields = _fields_of(model)
     out: dict[str, Any] = {}
     for key, item in value.items():
-        field = model.model_fields.get(key)
-        if field is None:
+        if key not in fields:
             continue
-        sub = _submodel(field.annotation)
+        sub = fields[key]
         out[key] = _prune(item, sub) if sub is not None else item
     return out
 
@@ -290,6 +316,16 @@ def _candidate(field: str, value: Any, current: Mapping[str, Any]) -> tuple[Any,
     return value, now
 
 
+def _fresh(value: Any) -> Any:
+    # A merged object shares the parts it did not change with the stored event: a body gets
+    # its own copy, so that editing one never edits the other.
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
 def diff_against_baseline(
     payload: Mapping[str, Any],
     current: Mapping[str, Any] | None,
@@ -322,7 +358,7 @@ def diff_against_baseline(
     for field, value in payload.items():
         after, now = _candidate(field, value, current)
         if not same_value(after, now, field):
-            changed[field] = after
+            changed[field] = _fresh(after) if after is not value else after
     if not changed:
         return None
     _add_from(rules.carried_fields, changed, payload, current)
@@ -341,7 +377,8 @@ def _add_from(
     # Fill fields the update must carry: the row's value if it has one, else the current one.
     for field in sorted(set(fields) - set(changed)):
         if field in payload:
-            changed[field] = _candidate(field, payload[field], current)[0]
+            after = _candidate(field, payload[field], current)[0]
+            changed[field] = _fresh(after) if after is not payload[field] else after
         elif current.get(field) is not None:
             changed[field] = current[field]
 

@@ -20,7 +20,9 @@ from ..errors import ConfigurationError
 from ..frame.provenance import snapshot_of
 from .baseline import BaselineKey, baseline_lookup
 from .fetch import fetch_baseline
+from .frame_baseline import FrameBaseline
 from .snapshot import refuse_read_only_columns, snapshot_baseline
+from .unchanged import prefilter_active
 
 if TYPE_CHECKING:
     import httpx
@@ -77,7 +79,8 @@ def resolve_baseline(
             transport=transport,
         )
     if baseline is not None:
-        return baseline_lookup(baseline)
+        # The fast path keeps the frame and rebuilds only the events a plan reads.
+        return FrameBaseline(baseline) if prefilter_active() else baseline_lookup(baseline)
     # A frame read from the API is diffed against what was read, never sent back whole.
     snapshot = snapshot_of(df)
     if snapshot is not None:

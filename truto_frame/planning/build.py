@@ -33,6 +33,7 @@ from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, pa
 from ..model.sentinels import MISSING
 from .baseline import BaselineKey, current_event, diff_against_baseline, missing_reason
 from .baseline_source import resolve_baseline
+from .frame_baseline import FrameBaseline
 from .headers import export_header_hint
 from .no_change import UNCHANGED_REASON, no_change_reason
 from .numeric_ids import numeric_id_columns, numeric_id_warning
@@ -40,6 +41,7 @@ from .plan import EventUpdatePlan
 from .rows import ACCOUNT_COLUMN, ID_COLUMN, IgnoredColumn
 from .series import frame_parents, series_notes
 from .time_rules import check_times, prepare_times
+from .unchanged import plan_with_prefilter
 from .whole_or_parts import settle_null_conflicts
 
 if TYPE_CHECKING:
@@ -175,7 +177,7 @@ class _RowsPlanned:
     payloads: list[dict[str, Any] | None]
     statuses: list[str]
     unsupported: dict[str, set[str]]
-    baselines: list[dict[str, Any] | None]
+    baselines: Sequence[dict[str, Any] | None]
     warnings: list[list[tuple[str, object]]]
     skip_reasons: list[str | None]
 
@@ -419,9 +421,24 @@ def build_plan(
     )
 
     with _gc_paused():
-        planned = _plan_rows(
-            df, body_columns, event_ids, accounts, problems, integration, baseline_events
-        )
+        if isinstance(baseline_events, FrameBaseline):
+            # Fast path: rows and fields the baseline shows unchanged skip the per-row path.
+            planned = _RowsPlanned(
+                *plan_with_prefilter(
+                    df,
+                    body_columns,
+                    event_ids,
+                    accounts,
+                    problems,
+                    integration,
+                    baseline_events,
+                    _plan_rows,
+                )
+            )
+        else:
+            planned = _plan_rows(
+                df, body_columns, event_ids, accounts, problems, integration, baseline_events
+            )
     payloads, statuses, unsupported = planned.payloads, planned.statuses, planned.unsupported
     warnings: list[str] = []
     # A series edited instance by instance: each becomes an exception (rarely what is meant).

@@ -222,7 +222,6 @@ def refine(plan: EventUpdatePlan, accounts: Mapping[str, AccountCheck]) -> PlanC
     statuses = plan.statuses.tolist()
     payloads = plan.payloads.tolist()
     row_accounts = plan.accounts.tolist()
-    baselines = plan.baselines.tolist()
     given = plan.integrations
     for position, (status, payload, account) in enumerate(
         zip(statuses, payloads, row_accounts, strict=True)
@@ -256,7 +255,7 @@ def refine(plan: EventUpdatePlan, accounts: Mapping[str, AccountCheck]) -> PlanC
         problems = check_update_rules(payload, rules)
         if not problems:
             continue
-        completed = _complete(payload, baselines[position], rules)
+        completed = _complete(payload, plan.baseline_of(position), rules)
         if completed is not None and not check_update_rules(completed, rules):
             result.completed[position] = completed
             continue

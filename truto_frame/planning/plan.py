@@ -139,7 +139,12 @@ class EventUpdatePlan(PlanActions):
             problems=problems,
             statuses=statuses,
             # Each row's current event, by position (not by id: two accounts may share an id).
-            baselines=list(baselines) if baselines is not None else None,
+            # A list, or a sequence that rebuilds each event when read (frame_baseline.py).
+            baselines=(
+                baselines
+                if baselines is None or isinstance(baselines, Sequence)
+                else list(baselines)
+            ),
             skip_reasons=(
                 list(skip_reasons) if skip_reasons is not None else [None] * len(statuses)
             ),
@@ -252,11 +257,19 @@ class EventUpdatePlan(PlanActions):
     def baselines(self) -> pd.Series:
         """Each row's event as it was in the baseline (``None`` where none, or no baseline)."""
         values = (
-            self.rows.baselines
+            list(self.rows.baselines)
             if self.rows.baselines is not None
             else [None] * len(self.rows.index)
         )
         return pd.Series(values, index=self.rows.index, dtype=object, name="baseline")
+
+    def baseline_of(self, position: int) -> dict[str, Any] | None:
+        """The baseline event of the row at ``position`` (``None`` where it has none).
+
+        Unlike :attr:`baselines`, rebuilds no other row's event (a plan against a baseline
+        frame rebuilds each event when it is first read).
+        """
+        return self.rows.baselines[position] if self.rows.baselines is not None else None
 
     @property
     def skip_reasons(self) -> pd.Series:
@@ -273,11 +286,11 @@ class EventUpdatePlan(PlanActions):
         requires, the untouched parts of an object, the other items of a list).
         """
         if self._rereads is None:
-            bases = self.rows.baselines or [None] * len(self.rows.index)
+            # Only rows to send read their baseline event (the others are never rebuilt).
             self._rereads = [
-                status == "send" and needs_reread(payload, base)
-                for status, payload, base in zip(
-                    self.rows.statuses, self.rows.payloads, bases, strict=True
+                status == "send" and needs_reread(payload, self.baseline_of(position))
+                for position, (status, payload) in enumerate(
+                    zip(self.rows.statuses, self.rows.payloads, strict=True)
                 )
             ]
         return pd.Series(self._rereads, index=self.rows.index, dtype=bool, name="reread")

@@ -6,6 +6,7 @@ preview) read of it; :class:`IgnoredColumn` says why an input column is not sent
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ class PlanRows:
         Why each row cannot be sent (empty when it can).
     statuses : list of str
         ``send``, ``invalid`` or ``skipped``.
-    baselines : list of dict or None, or None
+    baselines : sequence of dict or None, or None
         Each row's current event when the plan has a baseline, else ``None``.
     skip_reasons : list of str or None
         Why each ``skipped`` row is not sent.
@@ -60,6 +61,6 @@ class PlanRows:
     payloads: list[dict[str, Any] | None]
     problems: list[list[tuple[str, str]]]
     statuses: list[str]
-    baselines: list[dict[str, Any] | None] | None
+    baselines: Sequence[dict[str, Any] | None] | None
     skip_reasons: list[str | None]
     warnings: list[list[tuple[str, object]]] | None

@@ -95,10 +95,15 @@ def series_notes(
     """
     in_frame = {(a, e) for a, e in zip(accounts, event_ids, strict=True) if e is not None}
     by_series: dict[tuple[str | None, str], list[Mapping[str, Any] | None]] = {}
-    for status, account, current, parent in zip(statuses, accounts, currents, parents, strict=True):
+    for position, (status, account, parent) in enumerate(
+        zip(statuses, accounts, parents, strict=True)
+    ):
+        if status != "send":
+            continue  # only rows to send read their current event (others are never rebuilt)
+        current = currents[position]
         if current is not None and parent is None:
             parent = _parent_id(current.get("parent_event"))
-        if status != "send" or parent is None:
+        if parent is None:
             continue
         by_series.setdefault((account, parent), []).append(current)
     notes: list[str] = []

@@ -15,6 +15,7 @@ names ``baseline=``, since sending it would write every filled cell back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,8 @@ from ..frame.columns import parse_column
 from ..frame.provenance import ReadSnapshot
 from ..model.schema import RESPONSE_ONLY_FIELDS
 from .baseline import BaselineKey, baseline_lookup
+from .frame_baseline import FrameBaseline
+from .unchanged import prefilter_active
 
 __all__ = [
     "READ_ONLY_HINT",
@@ -48,7 +51,7 @@ class ReadBaseline(dict[BaselineKey, dict[str, Any]]):
     )
 
 
-def snapshot_baseline(snapshot: ReadSnapshot) -> ReadBaseline:
+def snapshot_baseline(snapshot: ReadSnapshot) -> Mapping[BaselineKey, dict[str, Any]]:
     """The baseline lookup of a read snapshot, built once per snapshot.
 
     Parameters
@@ -58,9 +61,19 @@ def snapshot_baseline(snapshot: ReadSnapshot) -> ReadBaseline:
 
     Returns
     -------
-    ReadBaseline
-        ``(account, event id)`` -> the event as read, as :func:`baseline_lookup` gives it.
+    mapping
+        ``(account, event id)`` -> the event as read, as :func:`baseline_lookup` gives it: a
+        :class:`~truto_frame.planning.frame_baseline.FrameBaseline` on the fast path, else a
+        :class:`ReadBaseline`.
     """
+    if prefilter_active():
+        # The fast path: the frame as read, events rebuilt when a plan reads them (kept for
+        # the next plan of the same snapshot).
+        frame = snapshot.cache.get("frame_lookup")
+        if not isinstance(frame, FrameBaseline):
+            frame = FrameBaseline(snapshot.frame, missing_hint=ReadBaseline.missing_hint)
+            snapshot.cache["frame_lookup"] = frame
+        return frame
     cached = snapshot.cache.get("lookup")
     if not isinstance(cached, ReadBaseline):
         cached = ReadBaseline(baseline_lookup(snapshot.frame))

@@ -128,11 +128,14 @@ def plan_summary(plan: EventUpdatePlan) -> PlanSummary:
     counts = plan.counts
     statuses = plan.statuses.tolist()
     accounts = Counter(a for a in plan.accounts.tolist() if a is not None)
-    baselines = plan.baselines.tolist()
     attendees = attendee_events = unknown = 0
-    for status, payload, current in zip(statuses, plan.payloads.tolist(), baselines, strict=True):
+    for position, (status, payload) in enumerate(
+        zip(statuses, plan.payloads.tolist(), strict=True)
+    ):
         if status != "send" or payload is None:
             continue
+        # Only rows to send: the baseline events of skipped rows are never rebuilt.
+        current = plan.baseline_of(position)
         if "attendees" in payload:
             people = payload["attendees"]
         elif current is not None:

@@ -9,6 +9,7 @@ becomes HTML.
 from __future__ import annotations
 
 import html
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,9 @@ import pandas as pd
 from ..planning.baseline import same_value
 from ..planning.changes import (
     FieldChange,
-    changes_by_row,
     display_time,
     display_value,
+    field_changes,
     time_change_text,
 )
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PAGE_SIZE",
     "ChangeRow",
+    "ChangeRows",
     "change_rows",
     "changes_html",
     "item_label",
@@ -118,13 +120,53 @@ class ChangeRow:
     changes: list[FieldChange]
 
 
-def change_rows(plan: EventUpdatePlan) -> list[ChangeRow]:
-    """The rows a plan will send, in input order, each with its before -> after changes."""
-    rows = plan.rows
-    return [
-        ChangeRow(rows.index[position], rows.event_ids[position], changes)
-        for position, changes in changes_by_row(rows.statuses, rows.payloads, rows.baselines)
-    ]
+class ChangeRows(Sequence[ChangeRow]):
+    """The rows a plan will send, in input order; each row's changes worked out when read.
+
+    A preview shows one page at a time: listing the changes of 30,000 rows up front would make
+    it wait for rows nobody looks at.
+    """
+
+    def __init__(self, plan: EventUpdatePlan) -> None:
+        self._plan = plan
+        self._payloads = plan.payloads.tolist()
+        self._positions = [
+            i
+            for i, (status, payload) in enumerate(
+                zip(plan.statuses.tolist(), self._payloads, strict=True)
+            )
+            if status == "send" and payload is not None
+        ]
+        self._index = plan.payloads.index
+        self._ids = plan.event_ids.tolist()
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def _row(self, position: int) -> ChangeRow:
+        current = self._plan.baseline_of(position) if self._plan.has_baseline else None
+        changes = field_changes(self._payloads[position], current)
+        return ChangeRow(self._index[position], self._ids[position], changes)
+
+    @typing.overload
+    def __getitem__(self, item: int) -> ChangeRow: ...
+    @typing.overload
+    def __getitem__(self, item: slice) -> list[ChangeRow]: ...
+    def __getitem__(self, item: int | slice) -> ChangeRow | list[ChangeRow]:
+        if isinstance(item, slice):
+            return [self._row(p) for p in self._positions[item]]
+        return self._row(self._positions[item])
+
+
+def change_rows(plan: EventUpdatePlan) -> ChangeRows:
+    """The rows a plan will send, in input order, each with its before -> after changes.
+
+    Returns
+    -------
+    ChangeRows
+        A sequence; a row's changes are listed when it is read (a page at a time).
+    """
+    return ChangeRows(plan)
 
 
 _TABLE_CSS = (
