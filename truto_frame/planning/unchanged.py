@@ -324,6 +324,9 @@ def plan_with_prefilter(
     rest = np.flatnonzero(~found.skip)
     baseline.prepare(found.positions[rest].tolist())
     sub = df.iloc[rest]
+    # Labels as the whole frame's index gives them (a RangeIndex gives ints, not np.int64):
+    # the per-row path names rows by them in its messages.
+    sub.index = pd.Index([df.index[i] for i in rest.tolist()], dtype=object)
     if found.drop:
         cells = {name: sub[name] for name in body_columns}
         for name, rows in found.drop.items():
