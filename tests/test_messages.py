@@ -143,3 +143,29 @@ def test_a_read_frame_sent_to_another_account_names_both_accounts() -> None:
     )
     # The right account plans as usual.
     assert edited.truto.update_events(ACCOUNT, **kw).counts["send"] == 2
+
+
+def test_a_one_row_conflict_reads_as_english_and_names_the_stale_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    monkeypatch.setenv("TRUTO_API_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("TRUTO_API_BASE_URL", "http://sandbox.test")
+    baseline = tmp_path / "events.csv"
+    read = ["read-events", "--integrated-account-id", ACCOUNT, "-o", str(baseline)]
+    assert main(read, transport=transport) == 0
+    event_id = truto_frame.read_csv(baseline)["id"].iloc[0]
+    # An earlier run (or a colleague) renamed the event after the baseline was read.
+    app.state.sandbox.edit_event(ACCOUNT, event_id, {"title": "Renamed by an earlier run"})
+    edits = tmp_path / "edits.csv"
+    edits.write_text(f"id,title\n{event_id},Renamed again\n", encoding="utf-8")
+    argv = ["update-events", str(edits), "--integrated-account-id", ACCOUNT]
+    code = main([*argv, "--baseline", str(baseline), "--yes"], transport=transport)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "edits.csv: 1 row, 2 columns" in out
+    assert "Plan: 1 row -> 1 to send" in out
+    assert "1 row will be re-read before writing (1 GET more): it re-sends values" in out
+    assert "read-events again for a fresh --baseline" in out
+    assert "1 conflict (of 1 row)" in out

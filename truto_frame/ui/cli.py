@@ -159,7 +159,11 @@ def _update_events(args: argparse.Namespace, transport: httpx.AsyncBaseTransport
         integration=args.integration,
     )
     out = sys.stdout
-    print(f"{args.file}: {len(df)} rows, {df.shape[1]} columns", file=out)
+    rows, columns = len(df), df.shape[1]
+    print(
+        f"{args.file}: {rows} row{'s' * (rows != 1)}, {columns} column{'s' * (columns != 1)}",
+        file=out,
+    )
     print(format_plan(plan), file=out)
     counts = plan.counts
     if args.dry_run:

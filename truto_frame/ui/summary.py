@@ -267,7 +267,8 @@ def summary_html(s: PlanSummary, *, applied: bool = False) -> str:
     if s.rereads:
         parts.append(
             f"<div><b>{s.rereads:,} row{'s' * (s.rereads != 1)} will be re-read before "
-            "writing</b> (one GET each): they re-send values from the baseline, so changes made "
+            f"writing</b> (one GET each): {'they re-send' if s.rereads != 1 else 'it re-sends'} "
+            "values from the baseline, so changes made "
             "since then are merged; a field changed on both sides ends <code>conflict</code>, "
             "unsent.</div>"
         )

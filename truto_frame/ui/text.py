@@ -166,7 +166,7 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     """
     counts = plan.counts
     lines = [
-        f"Plan: {len(plan)} rows -> {counts['send']} to send, {counts['invalid']} invalid "
+        f"Plan: {_rows(len(plan))} -> {counts['send']} to send, {counts['invalid']} invalid "
         f"(not sent), {counts['skipped']} unchanged (skipped). Nothing has been sent yet."
     ]
     if counts["send"]:
@@ -218,12 +218,17 @@ def format_plan(plan: EventUpdatePlan, *, sample: int = 5, max_problems: int = 2
     return "\n".join(lines)
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def reread_text(rows: int) -> str:
     """Say what re-reading costs: ``320 rows will be re-read before writing (...)``."""
     noun = "row" if rows == 1 else "rows"
     return (
         f"{rows:,} {noun} will be re-read before writing ({rows:,} GET"
-        f"{'s' * (rows != 1)} more): they re-send values from the baseline, so changes made "
+        f"{'s' * (rows != 1)} more): {'they re-send' if rows != 1 else 'it re-sends'} values "
+        "from the baseline, so changes made "
         "since then are merged, not overwritten."
     )
 
@@ -236,7 +241,8 @@ def conflict_hint(results: pd.DataFrame) -> str | None:
     rows = "row was" if n == 1 else "rows were"
     return (
         f"{n} {rows} not sent: someone else changed the same fields since the baseline "
-        "(see the error column; --on-conflict overwrite sends your values anyway)."
+        "(see the error column; --on-conflict overwrite sends your values anyway; if that "
+        "change was your own earlier run, read-events again for a fresh --baseline)."
     )
 
 
@@ -255,7 +261,7 @@ def summary_line(results: pd.DataFrame) -> str:
     counts = results["status"].value_counts()
     order = ["updated", "skipped", "failed", "invalid", "cancelled", "conflict"]
     parts = [f"{int(counts[name])} {name}" for name in order if name in counts.index]
-    return (", ".join(parts) or "0 rows") + f" (of {len(results)} rows)"
+    return (", ".join(parts) or "0 rows") + f" (of {_rows(len(results))})"
 
 
 def format_results(
