@@ -175,7 +175,7 @@ def test_an_attendee_without_an_email_is_refused(app) -> None:  # type: ignore[n
     df = _read(app)
     long = df.truto.attendees()
     long.loc[3, EMAIL] = np.nan  # the natural edit that used to make an attendee with no email
-    with pytest.raises(InputError, match=r"needs an email.*rows 3"):
+    with pytest.raises(InputError, match=r"needs an email.*in row 3 of the attendees frame"):
         df.truto.with_attendees(long)
     new_row = long.iloc[[0]].assign(position=np.nan, **{EMAIL: ""})
     with pytest.raises(InputError, match="needs an email"):

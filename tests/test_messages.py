@@ -169,3 +169,20 @@ def test_a_one_row_conflict_reads_as_english_and_names_the_stale_baseline(
     assert "1 row will be re-read before writing (1 GET more): it re-sends values" in out
     assert "read-events again for a fresh --baseline" in out
     assert "1 conflict (of 1 row)" in out
+
+
+def test_an_attendee_left_without_email_names_the_rows_to_fill() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    kw = {"token": DEFAULT_TOKEN, "base_url": "http://sandbox.test"}
+    events = truto_frame.read_events(ACCOUNT, transport=transport, **kw)
+    long = events.truto.attendees()
+    emptied = long.copy()
+    emptied.loc[long.index[[0, 2]], "person.emails[0].email"] = None
+    with pytest.raises(truto_frame.InputError) as caught:
+        events.truto.with_attendees(emptied)
+    assert str(caught.value) == (
+        "every attendee needs an email: fill person.emails[0].email in rows "
+        f"{long.index[0]!r}, {long.index[2]!r} of the attendees frame (or drop the row to "
+        "remove that attendee)"
+    )

@@ -295,9 +295,11 @@ def with_attendees(
                 if rebuilt[j] not in old and not _has_email(rebuilt[j])
             ]
             if no_email:
+                more = f" and {len(no_email) - 10} more" if len(no_email) > 10 else ""
                 raise InputError(
-                    "every attendee needs an email (person.emails[0].email); none in attendees "
-                    f"rows {', '.join(map(repr, no_email[:10]))}"
+                    "every attendee needs an email: fill person.emails[0].email in row"
+                    f"{'s' * (len(no_email) != 1)} {', '.join(map(repr, no_email[:10]))}{more} "
+                    "of the attendees frame (or drop the row to remove that attendee)"
                 )
         elif missing == "clear" and found:
             new = []
