@@ -186,3 +186,19 @@ def test_an_attendee_left_without_email_names_the_rows_to_fill() -> None:
         f"{long.index[0]!r}, {long.index[2]!r} of the attendees frame (or drop the row to "
         "remove that attendee)"
     )
+
+
+def test_no_token_does_not_suggest_the_emulators_token_for_truto(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A user of Truto's hosted sandbox accounts must not read 'the sandbox accepts
+    # sandbox-token' as advice for api.truto.one.
+    monkeypatch.delenv("TRUTO_API_TOKEN", raising=False)
+    edits = tmp_path / "edits.csv"
+    edits.write_text("id,title\nevt_1,Renamed\n", encoding="utf-8")
+    argv = ["update-events", str(edits), "--integrated-account-id", ACCOUNT]
+    assert main([*argv, "--base-url", "https://api.truto.one"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no API token: set the TRUTO_API_TOKEN environment variable")
+    assert "truto-frame's own emulator (truto-frame sandbox) accepts 'sandbox-token'" in err
+    assert "Truto's API does not" in err

@@ -33,7 +33,8 @@ DEFAULT_BASE_URL: Final = "https://api.truto.one"
 REDACTED: Final = "[redacted]"
 NO_TOKEN: Final = (
     "no API token: set the TRUTO_API_TOKEN environment variable or pass token= "
-    "(--token-file on the command line); the sandbox accepts 'sandbox-token'"
+    "(--token-file on the command line); truto-frame's own emulator (truto-frame sandbox) "
+    "accepts 'sandbox-token', Truto's API does not"
 )
 """The one message for a missing token, wherever it is found missing."""
 
