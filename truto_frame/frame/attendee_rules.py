@@ -33,6 +33,20 @@ def _has_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _has_emails(attendee: Any) -> bool:
+    # The common case, checked first on plain dicts (a body as built): every email entry of
+    # the attendee has an address. Anything else takes the full check below.
+    person = attendee.get("person") if type(attendee) is dict else None
+    emails = person.get("emails") if type(person) is dict else None
+    if type(emails) is not list or not emails:
+        return False
+    for entry in emails:
+        email = entry.get("email") if type(entry) is dict else None
+        if type(email) is not str or not email.strip():
+            return False
+    return True
+
+
 def attendee_email_problems(
     payload: Mapping[str, Any],
     columns: Collection[str] = (),
@@ -64,7 +78,7 @@ def attendee_email_problems(
       every attendees[0] cell to leave the attendee out')]
     """
     attendees = payload.get("attendees")
-    if not isinstance(attendees, list):
+    if not isinstance(attendees, list) or all(_has_emails(a) for a in attendees):
         return []
     known = list(current) if isinstance(current, list) else []
     problems: list[tuple[str, str]] = []

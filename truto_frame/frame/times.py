@@ -58,6 +58,13 @@ def parse_time(text: str) -> date | datetime | None:
     """
     if not isinstance(text, str):
         return None
+    return _parse_time(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_time(text: str) -> date | datetime | None:
+    # Cached: a plan reads each time cell twice (prepare_times, then check_times on the body
+    # sent) and the values are immutable; 4096 texts bound the memory.
     value = text.strip()
     if value[-1:] in ("Z", "z"):  # Python 3.11+ reads "Z"; 3.10 needs it spelled +00:00.
         value = value[:-1] + "+00:00"

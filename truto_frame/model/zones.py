@@ -67,6 +67,12 @@ def iana_zone(name: str) -> str | None:
     >>> iana_zone("Europe/Berlin")
     'Europe/Berlin'
     """
+    return _iana_zone(name)
+
+
+@lru_cache(maxsize=512)
+def _iana_zone(name: str) -> str | None:
+    # Cached per name: every row of a plan that sets ``timezone`` is validated through here.
     if is_iana_zone(name):
         return name
     return _WINDOWS_FOLDED.get(name.strip().casefold())

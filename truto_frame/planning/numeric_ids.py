@@ -30,6 +30,8 @@ def _is_id_column(name: object) -> bool:
 
 
 def _holds_numbers(column: pd.Series) -> bool:
+    if isinstance(column.dtype, pd.StringDtype):
+        return False  # text by type: no cell to look at
     kind = column.dtype.kind
     if kind in "iu":
         return len(column) > 0

@@ -93,7 +93,6 @@ def series_notes(
         One sentence per series whose instances are sent one by one, when the series itself
         is a row of the frame or at least :data:`MANY_INSTANCES` instances are.
     """
-    in_frame = {(a, e) for a, e in zip(accounts, event_ids, strict=True) if e is not None}
     by_series: dict[tuple[str | None, str], list[Mapping[str, Any] | None]] = {}
     for position, (status, account, parent) in enumerate(
         zip(statuses, accounts, parents, strict=True)
@@ -106,6 +105,9 @@ def series_notes(
         if parent is None:
             continue
         by_series.setdefault((account, parent), []).append(current)
+    if not by_series:
+        return []  # the common case: no instance among the rows sent
+    in_frame = {(a, e) for a, e in zip(accounts, event_ids, strict=True) if e is not None}
     notes: list[str] = []
     for (account, series), instances in by_series.items():
         count = len(instances)

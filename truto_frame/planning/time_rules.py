@@ -88,9 +88,11 @@ def prepare_times(
             out[field] = local.isoformat()
             if change is not None:
                 warnings.append((field, _clock_message(text, local, zone, change)))
+        elif dated and tz is not None:
+            local = value.astimezone(tz)
         else:
-            local = value.astimezone(tz) if tz is not None else value
-        if dated and tz is not None and local.timetz().replace(tzinfo=None) == time(0):
+            continue  # no zone, or an instant on a timed event: sent as written
+        if dated and local.timetz().replace(tzinfo=None) == time(0):
             out[field] = local.date().isoformat()  # midnight on an all-day event: its date
     return out, warnings
 
