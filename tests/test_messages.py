@@ -202,3 +202,26 @@ def test_no_token_does_not_suggest_the_emulators_token_for_truto(
     assert err.startswith("error: no API token: set the TRUTO_API_TOKEN environment variable")
     assert "truto-frame's own emulator (truto-frame sandbox) accepts 'sandbox-token'" in err
     assert "Truto's API does not" in err
+
+
+def test_a_second_round_of_edits_on_the_same_frame_says_the_change_may_be_yours() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    kw = {"token": DEFAULT_TOKEN, "base_url": "http://sandbox.test"}
+    events = truto_frame.read_events(ACCOUNT, transport=transport, **kw)
+    edited = events.copy()
+    row = edited.index[0]
+    edited.loc[row, "title"] = "First try"
+    first = edited.truto.update_events(**kw).apply(transport=transport, progress=False)
+    assert first.loc[row, "status"] == "updated"
+    edited.loc[row, "title"] = "Second try"  # the frame still remembers the first read
+    second = edited.truto.update_events(**kw).apply(transport=transport, progress=False)
+    assert second.loc[row, "status"] == "conflict"
+    error = second.loc[row, "error"]
+    assert "title: planned 'Second try', now 'First try'" in error
+    assert "or by an earlier apply of yours (read the events again for a fresh baseline)" in error
+    # Read again, and the same edit goes through.
+    fresh = truto_frame.read_events(ACCOUNT, transport=transport, **kw)
+    fresh.loc[fresh["id"] == events.loc[row, "id"], "title"] = "Second try"
+    third = fresh.truto.update_events(**kw).apply(transport=transport, progress=False)
+    assert third["status"].eq("updated").sum() == 1

@@ -96,7 +96,10 @@ def _calendar_id(payload: Mapping[str, Any], base: Mapping[str, Any]) -> str | N
 def conflict_error(conflicts: tuple[Conflict, ...]) -> str:
     """The ``error`` of a conflicted row: every field with both values."""
     fields = "; ".join(c.describe() for c in conflicts)
-    return f"{fields}; changed by someone else too since the baseline: not sent"
+    return (
+        f"{fields}; changed since the baseline by someone else, or by an earlier apply of "
+        "yours (read the events again for a fresh baseline): not sent"
+    )
 
 
 def conflicts_frame(
