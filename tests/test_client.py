@@ -227,7 +227,7 @@ def test_429_waits_retry_after_and_pauses_the_account() -> None:
     result = run(patch(client))
     assert result.ok and result.attempts == 2
     assert sleeps[0] == 3.0
-    assert client.pacer._accounts["acc-1"].paused_until > 0
+    assert client.pacer.paused_until("acc-1") > 0
 
 
 def test_gives_up_when_server_asks_too_long_a_wait() -> None:

@@ -95,8 +95,8 @@ def test_429_pauses_the_account_only_and_stretches_its_window_once_per_burst() -
         await pacer.acquire("b")
         b_at = clock.now
         await pacer.acquire("a")
-        window = pacer._accounts["a"].windows[0]
-        return b_at, clock.now, window.window, window.limit
+        limit, window = pacer.budgets("a")[0]
+        return b_at, clock.now, window, limit
 
     b_at, a_at, window, limit = asyncio.run(clock.run(scenario()))
     assert b_at == 0.0
@@ -112,7 +112,7 @@ def test_a_later_429_stretches_again() -> None:
     pacer.observe("a", 429, {}, wait=1.0)
     clock.now = 5.0
     pacer.observe("a", 429, {}, wait=1.0)
-    assert pacer._accounts["a"].windows[0].window == pytest.approx(2.0 * 1.1 * 1.1)
+    assert pacer.budgets("a")[0][1] == pytest.approx(2.0 * 1.1 * 1.1)
 
 
 def test_remaining_and_reset_headers_hold_requests_until_reset() -> None:

@@ -294,7 +294,7 @@ def test_apply_runs_as_a_task_on_a_running_loop(
         return preview
 
     preview = asyncio.run(notebook_cell())
-    assert preview._thread is None
+    assert preview.thread is None
     assert len(patches(app)) == 2
     assert plan.results is not None and (plan.results["status"] == "updated").sum() == 2
 

@@ -4,7 +4,7 @@ Importing the package registers the ``df.truto`` DataFrame accessor.
 """
 
 from . import accessor as _accessor  # noqa: F401  (registers df.truto)
-from .api.pacing import RateLimits
+from .api.budgets import RateLimits
 from .api.retry import RetryPolicy
 from .engine.results import RowResult
 from .errors import (

@@ -1,37 +1,47 @@
 """The async HTTP client of the Unified Calendar API, paced and retried.
 
 :class:`TrutoClient` sends through ``httpx`` with keep-alive, or through any ``transport=`` (the
-sandbox app in process, ``httpx.MockTransport`` in tests); :mod:`truto_frame.api.pacing` paces every
-request and :mod:`truto_frame.api.retry` decides its retries. ``update_event`` and ``get_event``
-return a :class:`~truto_frame.api.outcome.CallResult` and never raise for an error answer, so that a
-bad
-row lands in its row of the results; ``list_events`` and ``get_integrated_account`` raise
-:class:`~truto_frame.errors.APIError` subclasses, as a partial read is of no use. The token is held
-in an :class:`~truto_frame.api.auth.Secret` (hidden from ``repr`` and ``vars``) and put only into
-the ``Authorization`` header of each request (masked in httpx reprs); an echo of it in an
-answer or a log record is redacted (:mod:`truto_frame.api.auth`).
+sandbox app in process, ``httpx.MockTransport`` in tests); :mod:`truto_frame.api.pacing` paces
+every request, :mod:`truto_frame.api.retry` decides its retries and
+:mod:`truto_frame.api.endpoints` says what each request holds. ``update_event`` and
+``get_event`` return a :class:`~truto_frame.api.outcome.CallResult` and never raise for an error
+answer, so that a bad row lands in its row of the results; ``list_events`` and
+``get_integrated_account`` raise :class:`~truto_frame.errors.APIError` subclasses, as a partial
+read is of no use. The token is held in an :class:`~truto_frame.api.auth.Secret` (hidden from
+``repr`` and ``vars``) and put only into the ``Authorization`` header of each request (masked in
+httpx reprs); an echo of it in an answer or a log record is redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from ..errors import APIConnectionError, APIStatusError, ConfigurationError
+from ..errors import APIStatusError, ConfigurationError
 from .auth import DEFAULT_BASE_URL, Secret, guard_logs, redact, resolve_base_url, resolve_token
+from .budgets import RateLimits
+from .endpoints import (
+    EVENTS_PATH,
+    account_path,
+    event_path,
+    json_body,
+    page_of_events,
+    parse_body,
+    raise_for,
+    request_headers,
+)
 from .idempotency import canonical_json, idempotency_key_for, new_run_nonce
 from .options import RequestOptions, encode_query
-from .outcome import CallResult, describe_error, request_id_note
-from .pacing import Pacer, RateLimits
-from .pools import SHARD, PoolSet, shared_ssl_context
+from .outcome import CallResult, describe_error, describe_no_answer, request_id_note
+from .pacing import Pacer
+from .pools import SHARD, PoolSet, new_pool
 from .retry import Action, RetryPolicy, backoff_delay, classify_response
 
 __all__ = [
@@ -44,7 +54,6 @@ __all__ = [
     "resolve_token",
 ]
 
-EVENTS_PATH: Final = "/unified/calendar/events"
 _log = logging.getLogger(__name__)
 
 
@@ -145,57 +154,8 @@ class TrutoClient:
         await self.pools.aclose()
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            verify=shared_ssl_context(),
-            base_url=self.base_url,
-            headers=self._headers(),
-            transport=self._transport,
-            timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
-            limits=httpx.Limits(
-                max_connections=self._max_connections,
-                max_keepalive_connections=self._max_connections,
-            ),
-            follow_redirects=False,
-        )
-
-    def _headers(self, extra: Mapping[str, str] | None = None) -> httpx.Headers:
-        headers = httpx.Headers(
-            {
-                "Authorization": f"Bearer {self._token.value}",
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip, deflate",
-                "User-Agent": "truto-frame/0.1",
-            }
-        )
-        if extra:
-            headers.update(extra)
-        return headers
-
-    def _no_answer(self, exc: httpx.TransportError) -> tuple[str, str]:
-        # Which limit ran out, or that the host could not be reached, so the user knows what
-        # to check; the engine's breaker counts "connect" and "timeout" as a dead host.
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-            within = (
-                f" within {self._connect_timeout:g} s"
-                if isinstance(exc, httpx.ConnectTimeout)
-                else ""
-            )
-            return "connect", f"could not connect to {self.base_url}{within}"
-        if isinstance(exc, httpx.TimeoutException):
-            return "timeout", f"timed out after {self._timeout:g} s"
-        return "dropped", "connection error"
-
-    def _redact(self, text: str) -> str:
-        return redact(text, self._token)
-
-    def _parse(self, response: httpx.Response) -> Any:
-        text = redact(response.text, self._token)
-        if not text:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
+        sizes = (self._timeout, self._connect_timeout, self._max_connections)
+        return new_pool(self.base_url, request_headers(self._token), self._transport, *sizes)
 
     async def _request(
         self,
@@ -213,7 +173,7 @@ class TrutoClient:
         url = self.base_url + path + ("?" + urlencode(params, quote_via=quote) if params else "")
         # Complete headers, merged once; each attempt sends a ready Request (client.send skips
         # build_request's merging, a third of httpx's per-request cost).
-        all_headers = self._headers(headers)
+        all_headers = request_headers(self._token, headers)
         policy = self.retry
         attempts = 0
         while True:
@@ -225,12 +185,14 @@ class TrutoClient:
                 with self.pools.borrow() as http:
                     request = httpx.Request(method, url, content=content, headers=all_headers)
                     response = await http.send(request)
-                    body = self._parse(response)
+                    body = parse_body(response, self._token)
             except httpx.TransportError as exc:
                 self.pacer.observe(account)
-                no_answer, kind = self._no_answer(exc)
+                no_answer, kind = describe_no_answer(
+                    exc, self.base_url, self._timeout, self._connect_timeout
+                )
                 error = f"{kind}: {type(exc).__name__}" + (
-                    f": {self._redact(str(exc))}" if str(exc) else ""
+                    f": {redact(str(exc), self._token)}" if str(exc) else ""
                 )
                 failure = CallResult(False, None, None, error, attempts, "failed", no_answer)
                 if attempts >= policy.max_attempts:
@@ -309,11 +271,9 @@ class TrutoClient:
             The outcome after the last attempt.
         """
         try:
-            path = _event_path(event_id)
+            path = event_path(event_id)
             params = encode_query(integrated_account_id, options)
-            content = json.dumps(
-                payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode("utf-8")
+            content = json_body(payload)
         except ConfigurationError as exc:
             return CallResult(False, None, None, str(exc), 0, "failed")
         except (TypeError, ValueError) as exc:
@@ -356,7 +316,7 @@ class TrutoClient:
             The event in ``body`` when ``ok``.
         """
         params = encode_query(integrated_account_id, options, {"calendar[id]": calendar_id})
-        return await self._request("GET", _event_path(event_id), integrated_account_id, params)
+        return await self._request("GET", event_path(event_id), integrated_account_id, params)
 
     async def list_events(
         self,
@@ -405,17 +365,10 @@ class TrutoClient:
             query = dict(base, next_cursor=cursor)
             params = encode_query(integrated_account_id, options, query)
             result = await self._request("GET", EVENTS_PATH, integrated_account_id, params)
-            page = _raise_for(result)
-            if not isinstance(page, Mapping):
-                raise APIStatusError(result.http_status or 0, page, "unexpected list response")
-            events = page.get("result") or []
-            yield list(events)
-            cursor = page.get("next_cursor")
-            if not cursor:
+            events, cursor = page_of_events(result, seen)
+            yield events
+            if cursor is None:
                 return
-            if cursor in seen:  # a server repeating a cursor would loop forever
-                raise APIStatusError(result.http_status or 0, page, "next_cursor repeated")
-            seen.add(cursor)
 
     async def get_integrated_account(
         self,
@@ -442,23 +395,9 @@ class TrutoClient:
         APIStatusError, APIConnectionError
             When it cannot be read after retries.
         """
-        path = f"/integrated-account/{quote(integrated_account_id, safe='')}"
+        path = account_path(integrated_account_id)
         result = await self._request("GET", path, integrated_account_id, [], on_retry=on_retry)
-        body = _raise_for(result)
+        body = raise_for(result)
         if not isinstance(body, dict):
             raise APIStatusError(result.http_status or 0, body, "unexpected account response")
         return body
-
-
-def _event_path(event_id: str) -> str:
-    if not isinstance(event_id, str) or not event_id:
-        raise ConfigurationError(f"event id must be a non-empty string, not {event_id!r}")
-    return f"{EVENTS_PATH}/{quote(event_id, safe='')}"
-
-
-def _raise_for(result: CallResult) -> Any:
-    if result.ok:
-        return result.body
-    if result.http_status is None:
-        raise APIConnectionError(result.error or "no answer")
-    raise APIStatusError(result.http_status, result.body, result.error)

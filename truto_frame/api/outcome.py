@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-__all__ = ["CallResult", "describe_error", "request_id_note"]
+import httpx
+
+__all__ = ["CallResult", "describe_error", "describe_no_answer", "request_id_note"]
 
 
 @dataclass(frozen=True)
@@ -160,3 +162,33 @@ def _one_line(value: Any, limit: int = 300) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_no_answer(
+    exc: httpx.TransportError, base_url: str, timeout: float, connect_timeout: float
+) -> tuple[str, str]:
+    """What kind of "no answer" a transport error is, and its readable start.
+
+    Which limit ran out, or that the host could not be reached, so the user knows what to
+    check; the engine's breaker counts ``"connect"`` and ``"timeout"`` as a dead host.
+
+    Parameters
+    ----------
+    exc : httpx.TransportError
+        The error of the attempt.
+    base_url : str
+        Where the request went.
+    timeout, connect_timeout : float
+        The client's read and connect timeouts, in seconds.
+
+    Returns
+    -------
+    (str, str)
+        ``"connect"``, ``"timeout"`` or ``"dropped"``, and the text that starts the error.
+    """
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        within = f" within {connect_timeout:g} s" if isinstance(exc, httpx.ConnectTimeout) else ""
+        return "connect", f"could not connect to {base_url}{within}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"timed out after {timeout:g} s"
+    return "dropped", "connection error"

@@ -18,7 +18,7 @@ from typing import Final
 
 import httpx
 
-__all__ = ["SHARD", "PoolSet", "shared_ssl_context"]
+__all__ = ["SHARD", "PoolSet", "new_pool", "shared_ssl_context"]
 
 SHARD: Final = 8
 """Connections per httpx pool."""
@@ -87,3 +87,44 @@ class PoolSet:
         clients, self.clients, self.busy = self.clients, [], []
         for client in clients:
             await client.aclose()
+
+
+def new_pool(
+    base_url: str,
+    headers: httpx.Headers,
+    transport: httpx.AsyncBaseTransport | None,
+    timeout: float,
+    connect_timeout: float,
+    max_connections: int,
+) -> httpx.AsyncClient:
+    """One pool: an ``httpx.AsyncClient`` with keep-alive, the shared SSL context, no redirects.
+
+    Parameters
+    ----------
+    base_url : str
+        Where requests go.
+    headers : httpx.Headers
+        Headers of every request.
+    transport : httpx.AsyncBaseTransport or None
+        A transport to send through instead of the network.
+    timeout, connect_timeout : float
+        Seconds to wait for an answer, and for a connection.
+    max_connections : int
+        Connections kept alive.
+
+    Returns
+    -------
+    httpx.AsyncClient
+        The pool.
+    """
+    return httpx.AsyncClient(
+        verify=shared_ssl_context(),
+        base_url=base_url,
+        headers=headers,
+        transport=transport,
+        timeout=httpx.Timeout(timeout, connect=connect_timeout),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        follow_redirects=False,
+    )

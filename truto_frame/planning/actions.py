@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import httpx
 
     from ..api.auth import Secret
+    from ..api.budgets import RateLimits
     from ..api.client import TrutoClient
-    from ..api.pacing import RateLimits
     from ..api.retry import RetryPolicy
     from ..engine.journal import Journal
     from .check import PlanCheck
@@ -299,7 +299,7 @@ class PlanActions:
 
         Examples
         --------
-        >>> from truto_frame.api.pacing import RateLimits
+        >>> from truto_frame.api.budgets import RateLimits
         >>> results = plan.apply(limits=RateLimits(per_account=(20, 10.0)))  # doctest: +SKIP
         """
         before = self.results

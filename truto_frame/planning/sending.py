@@ -25,7 +25,7 @@ from .reread import RereadLog, reread_step
 if TYPE_CHECKING:
     import httpx
 
-    from ..api.pacing import RateLimits
+    from ..api.budgets import RateLimits
     from ..api.retry import RetryPolicy
     from .plan import EventUpdatePlan
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .. import __version__
-from ..api.pacing import RateLimits, parse_budget
+from ..api.budgets import RateLimits, parse_budget
 from ..errors import UsageError
 from ..sandbox.server import build_arg_parser
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..api.auth import find_token, resolve_token
-from ..api.pacing import RateLimits
+from ..api.budgets import RateLimits
 from ..engine.journal import Journal
 from ..errors import (
     ApplyInterrupted,

@@ -1,11 +1,10 @@
 """The notebook preview of a plan: summary, changes, problems, Apply / Cancel, live results.
 
 ``plan`` in a notebook cell (or ``plan.preview()``) shows this widget. It decides nothing: the
-summary comes from :mod:`truto_frame.ui.summary`, every table from
-:mod:`truto_frame.ui.tables`, and Apply runs the plan's own
-:meth:`~truto_frame.planning.plan.EventUpdatePlan.apply_async`. ipywidgets (the ``notebook`` extra)
-is
-imported only when a preview is built.
+summary comes from :mod:`truto_frame.ui.summary`, every table from :mod:`truto_frame.ui.tables`
+(paged by :mod:`truto_frame.ui.pager`), and Apply runs the plan's own
+:meth:`~truto_frame.planning.plan.EventUpdatePlan.apply_async`. ipywidgets (the ``notebook``
+extra) is imported only when a preview is built.
 
 Apply never blocks the kernel: inside a running event loop (Jupyter, Voila) the run is a task on
 that loop, so widget messages keep flowing and progress updates live; without one (a script, a
@@ -23,18 +22,16 @@ import asyncio
 import html
 import threading
 import time
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..planning.failed_rows import RETRYABLE, failed_rows_plan, merge_retry_results
 from ..planning.interruption import RunStopped
+from .pager import Pager, set_visible
 from .summary import plan_summary, summary_html
 from .tables import (
     PAGE_SIZE,
     change_rows,
     changes_html,
-    page_bounds,
-    page_label,
     problem_rows,
     problems_html,
     result_rows,
@@ -49,44 +46,6 @@ if TYPE_CHECKING:
     from ..planning.plan import EventUpdatePlan
 
 __all__ = ["PlanPreview", "preview_widget"]
-
-
-def _set_visible(widget: Any, visible: bool) -> None:
-    widget.layout.display = None if visible else "none"
-
-
-class _Pager:
-    """A titled HTML table with Prev / Next and a "rows 1-50 of 3,000" label."""
-
-    def __init__(
-        self, w: Any, title: str, render: Callable[[Sequence[Any]], str], size: int
-    ) -> None:
-        self._render = render
-        self._size = size
-        self.rows: Sequence[Any] = []
-        self.page = 0
-        self.title = w.HTML()
-        self.label = w.Label()
-        self.table = w.HTML()
-        self.prev = w.Button(description="◀ Prev", layout={"width": "90px"})
-        self.next = w.Button(description="Next ▶", layout={"width": "90px"})
-        self.prev.on_click(lambda _b: self.show(self.page - 1))
-        self.next.on_click(lambda _b: self.show(self.page + 1))
-        self._title = title
-        self.box = w.VBox([self.title, w.HBox([self.prev, self.label, self.next]), self.table])
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.rows = rows
-        self.show(0)
-
-    def show(self, page: int) -> None:
-        total = len(self.rows)
-        self.page, start, stop = page_bounds(total, page, self._size)
-        self.title.value = f"<h4 style='margin:8px 0 2px'>{html.escape(self._title)}</h4>"
-        self.label.value = page_label(start, stop, total)
-        self.prev.disabled = self.page == 0
-        self.next.disabled = stop >= total
-        self.table.value = self._render(self.rows[start:stop]) if total else ""
 
 
 class PlanPreview:
@@ -136,13 +95,13 @@ class PlanPreview:
 
         summary = plan_summary(plan)
         self.summary = w.HTML(summary_html(summary, applied=plan.results is not None))
-        self.changes = _Pager(
+        self.changes = Pager(
             w, "Changes", lambda rows: changes_html(rows, summary.has_baseline), page_size
         )
         self.changes.set_rows(change_rows(plan))
-        self.problems = _Pager(w, "Invalid rows (not sent)", problems_html, page_size)
+        self.problems = Pager(w, "Invalid rows (not sent)", problems_html, page_size)
         self.problems.set_rows(problem_rows(plan))
-        _set_visible(self.problems.box, bool(self.problems.rows))
+        set_visible(self.problems.box, bool(self.problems.rows))
         send = summary.send
         self.apply_button = w.Button(
             description=f"Apply: update {send:,} event{'s' * (send != 1)}",
@@ -153,10 +112,10 @@ class PlanPreview:
         self.cancel_button = w.Button(description="Cancel", layout={"width": "auto"})
         self.status = w.HTML()
         self.progress = w.IntProgress(min=0, max=max(send, 1))
-        _set_visible(self.progress, False)
+        set_visible(self.progress, False)
         self.failures_only = w.Checkbox(description="failures only", value=False, indent=False)
         self.results_summary = w.HTML()
-        self.results = _Pager(w, "Results", results_html, page_size)
+        self.results = Pager(w, "Results", results_html, page_size)
         self.retry_button = w.Button(description="Retry failed", layout={"width": "auto"})
         # Undo only prepares the restoring plan and previews it: it too is sent on Apply.
         self.undo_button = w.Button(description="Prepare undo…", layout={"width": "auto"})
@@ -170,7 +129,7 @@ class PlanPreview:
                 self.undo_box,
             ],
         )
-        _set_visible(self.results_box, False)
+        set_visible(self.results_box, False)
         self.apply_button.on_click(lambda _b: self.apply())
         self.cancel_button.on_click(lambda _b: self.cancel())
         self.retry_button.on_click(lambda _b: self.retry_failed())
@@ -195,6 +154,17 @@ class PlanPreview:
         self._stop_listening = plan.on_applied(self._on_applied)
 
     # -- actions -------------------------------------------------------------------------
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The worker thread of the last run, or ``None`` when it ran as a task on a running loop.
+
+        Returns
+        -------
+        threading.Thread or None
+            Read-only.
+        """
+        return self._thread
+
     def apply(self) -> None:
         """Start sending the plan (what the Apply button does); returns at once.
 
@@ -267,7 +237,7 @@ class PlanPreview:
         self.retry_button.disabled = True
         self.progress.max = max(total, 1)
         self.progress.value = 0
-        _set_visible(self.progress, True)
+        set_visible(self.progress, True)
         self._draw_progress(total, force=True)
         coro = self._run(plan, positions, total)
         try:
@@ -350,7 +320,7 @@ class PlanPreview:
         results = self.plan.results
         if results is None:
             return
-        _set_visible(self.results_box, True)
+        set_visible(self.results_box, True)
         self.summary.value = summary_html(plan_summary(self.plan), applied=True)  # + preflight
         self.apply_button.disabled = True
         self.results_summary.value = results_summary_html(results, self.plan.conflicts())
@@ -358,7 +328,7 @@ class PlanPreview:
         self.retry_button.description = f"Retry failed ({retryable:,})"
         self.retry_button.disabled = retryable == 0
         updated = int((results["status"] == "updated").sum())
-        _set_visible(self.undo_button, self.plan.can_undo and updated > 0)
+        set_visible(self.undo_button, self.plan.can_undo and updated > 0)
         self.undo_button.disabled = self.undo_preview is not None
         self.results.set_rows(
             result_rows(
