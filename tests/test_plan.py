@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -211,3 +214,39 @@ def test_the_integration_is_known_per_account() -> None:
     }
     mapping = {"acc-1": "googlecalendar"}
     assert df.truto.update_events(integration=mapping).integrations == mapping
+
+
+def test_planning_leaves_the_collector_as_it_found_it() -> None:
+    # Planning pauses the cyclic collector and moves what it built to the oldest generation;
+    # the program's own settings (collector off, objects it froze) come back untouched, and
+    # a reference cycle made after planning is still collected.
+    df = pd.DataFrame({"id": ["e1", "e2"], "calendar.id": [CAL, CAL], "title": ["A", "B"]})
+    assert gc.isenabled()
+    plan_of(df)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]
+    alive = weakref.ref(node)
+    del node
+    gc.collect()
+    assert alive() is None
+
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        plan_of(df)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+    gc.disable()
+    try:
+        plan_of(df)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

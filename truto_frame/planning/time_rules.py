@@ -236,9 +236,11 @@ def check_times(
                     f"(start_time {start}, end_time {end})",
                 )
             )
+    if tz is None:
+        return problems, warnings  # no zone to compare an offset with
     for field, text in texts.items():
         given = values[field]
-        if not isinstance(given, datetime) or given.tzinfo is None or tz is None:
+        if not isinstance(given, datetime) or given.tzinfo is None:
             continue
         local = given.astimezone(tz)
         if local.utcoffset() == given.utcoffset() or not _edited(field, text, current):
