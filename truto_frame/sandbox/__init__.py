@@ -13,11 +13,7 @@ sandbox``). ``app.state.sandbox`` is the :class:`Sandbox`: its request log, even
 fault switches. The default token is ``"sandbox-token"``.
 """
 
-from .app import ConnectionDropped, create_app
-from .config import DEFAULT_TOKEN, SandboxConfig
-from .core import RecordedRequest, Sandbox
-from .faults import FAULT_KINDS, FaultConfig, RateLimit
-from .seed import (
+from .accounts import (
     BLOCKED_ACCOUNT_ID,
     DEFAULT_ACCOUNTS,
     GOOGLE_ACCOUNT_ID,
@@ -27,6 +23,10 @@ from .seed import (
     READ_ONLY_ACCOUNT_ID,
     calendars_for,
 )
+from .app import ConnectionDropped, create_app
+from .config import DEFAULT_TOKEN, SandboxConfig
+from .core import RecordedRequest, Sandbox
+from .faults import FAULT_KINDS, FaultConfig, RateLimit
 from .server import running_server, running_server_process, serve
 
 __all__ = [

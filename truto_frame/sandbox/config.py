@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .faults import FaultConfig, RateLimit
-from .seed import (
+from .accounts import (
     BLOCKED_ACCOUNT_ID,
     DEFAULT_ACCOUNTS,
     NEEDS_REAUTH_ACCOUNT_ID,
     READ_ONLY_ACCOUNT_ID,
 )
+from .faults import FaultConfig, RateLimit
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -1,4 +1,4 @@
-"""The sandbox's accounts and its realistic, deterministic seeded events.
+"""The sandbox's realistic, deterministic seeded events.
 
 Every account gets about 30 events spread over a few days before and five weeks after an
 *anchor* day: one-off meetings with attendees and postal addresses, video calls, a weekly
@@ -13,57 +13,14 @@ must percent-encode them as one path segment.
 
 from __future__ import annotations
 
-import base64
 import random
-from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = [
-    "BLOCKED_ACCOUNT_ID",
-    "DEFAULT_ACCOUNTS",
-    "GOOGLECALENDAR_ACCOUNT_ID",
-    "GOOGLE_ACCOUNT_ID",
-    "NEEDS_REAUTH_ACCOUNT_ID",
-    "OUTLOOK_ACCOUNT_ID",
-    "READ_ONLY_ACCOUNT_ID",
-    "calendars_for",
-    "default_anchor",
-    "seed_events",
-]
+from .accounts import DEFAULT_OWNER, OWNERS, calendars_for, provider_id
 
-GOOGLE_ACCOUNT_ID = "6a1f2c4e-8b3d-4f7a-9e21-0c5d7b8a9f10"
-"""A seeded account of the ``google`` integration."""
-GOOGLECALENDAR_ACCOUNT_ID = "62f44730-dd91-461e-bd6a-aedd9e0ad79d"
-"""A seeded account of the ``googlecalendar`` integration."""
-OUTLOOK_ACCOUNT_ID = "3c9e5b7d-1a2f-4d6e-8b0c-f4e3d2c1b0a9"
-"""A seeded account of the ``outlookcalendar`` integration."""
-BLOCKED_ACCOUNT_ID = "0d4b6f8a-2c1e-4a3b-9f5d-7e6c5b4a3d2e"
-"""A ``googlecalendar`` account that Truto has blocked: it answers 503 itself."""
-READ_ONLY_ACCOUNT_ID = "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-"""A ``googlecalendar`` sandbox account (``is_sandbox``): writes answer 405, like Truto's."""
-NEEDS_REAUTH_ACCOUNT_ID = "5e2d8c1a-7b4f-4e9a-a3c6-2f1b0d9e8c7a"
-"""A ``googlecalendar`` account that needs re-authorization: the provider answers 401."""
-
-DEFAULT_ACCOUNTS: Mapping[str, str] = {
-    GOOGLE_ACCOUNT_ID: "google",
-    GOOGLECALENDAR_ACCOUNT_ID: "googlecalendar",
-    OUTLOOK_ACCOUNT_ID: "outlookcalendar",
-    BLOCKED_ACCOUNT_ID: "googlecalendar",
-    READ_ONLY_ACCOUNT_ID: "googlecalendar",
-    NEEDS_REAUTH_ACCOUNT_ID: "googlecalendar",
-}
-"""integrated_account_id -> integration name of the default sandbox."""
-
-_OWNERS = {
-    GOOGLE_ACCOUNT_ID: ("Dana Whitfield", "dana@acme-demo.com"),
-    GOOGLECALENDAR_ACCOUNT_ID: ("Priya Raman", "priya@globex-demo.io"),
-    OUTLOOK_ACCOUNT_ID: ("Jonas Becker", "jonas.becker@initech-demo.de"),
-    BLOCKED_ACCOUNT_ID: ("Sam Ortiz", "sam@umbrella-demo.com"),
-    READ_ONLY_ACCOUNT_ID: ("Lee Park", "lee@hooli-demo.com"),
-    NEEDS_REAUTH_ACCOUNT_ID: ("Rui Costa", "rui@wayne-demo.pt"),
-}
+__all__ = ["default_anchor", "seed_events"]
 
 _PEOPLE = [
     ("Amara Okafor", "amara.okafor@acme-demo.com"),
@@ -157,7 +114,6 @@ _PLACES: list[dict[str, Any]] = [
 ]
 
 _ZONES = ["Europe/Berlin", "America/New_York", "Europe/London", "Asia/Kolkata", "UTC"]
-_GOOGLE_ID_ALPHABET = "abcdefghijklmnopqrstuv0123456789"  # base32hex, as Google's ids
 
 
 def default_anchor(now: datetime | None = None) -> datetime:
@@ -170,50 +126,6 @@ def default_anchor(now: datetime | None = None) -> datetime:
     """
     now = now or datetime.now(timezone.utc)
     return now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _google_id(rng: random.Random) -> str:
-    return "".join(rng.choice(_GOOGLE_ID_ALPHABET) for _ in range(26))
-
-
-def _outlook_id(rng: random.Random) -> str:
-    # Graph ids are standard base64 (with "/" and "+") and often end with "=" padding.
-    raw = bytes(rng.randrange(256) for _ in range(112))
-    return "AAMkAD" + base64.b64encode(raw).decode("ascii")
-
-
-def _new_id(integration: str, rng: random.Random) -> str:
-    return _outlook_id(rng) if integration == "outlookcalendar" else _google_id(rng)
-
-
-def calendars_for(account_id: str, integration: str) -> list[dict[str, str]]:
-    """Return the calendars of a seeded account: its primary calendar first, then a team one.
-
-    Parameters
-    ----------
-    account_id : str
-        The integrated account id.
-    integration : str
-        Its integration name.
-
-    Returns
-    -------
-    list of dict
-        ``{"id", "name"}`` of each calendar. Google family ids are the owner's email and a
-        ``...@group.calendar.google.com`` address; Outlook ids are base64 strings.
-    """
-    name, email = _OWNERS.get(account_id, ("Sandbox User", "user@sandbox-demo.com"))
-    rng = random.Random(f"calendars:{account_id}")
-    if integration == "outlookcalendar":
-        return [
-            {"id": _outlook_id(rng), "name": "Calendar"},
-            {"id": _outlook_id(rng), "name": "Customer success"},
-        ]
-    team = "c_" + "".join(rng.choice("0123456789abcdef") for _ in range(24))
-    return [
-        {"id": email, "name": name},
-        {"id": f"{team}@group.calendar.google.com", "name": "Customer success"},
-    ]
 
 
 def _person(name: str, email: str) -> dict[str, Any]:
@@ -298,7 +210,7 @@ def seed_events(
     """
     rng = random.Random(f"{seed}:{account_id}")
     anchor = default_anchor() if anchor is None else anchor.astimezone(timezone.utc)
-    owner = _OWNERS.get(account_id, ("Sandbox User", "user@sandbox-demo.com"))
+    owner = OWNERS.get(account_id, DEFAULT_OWNER)
     calendars = calendars_for(account_id, integration)
     google = integration != "outlookcalendar"
     created = _iso(anchor - timedelta(days=40))
@@ -307,7 +219,7 @@ def seed_events(
     def make(title: str, start: datetime, minutes: int, zone: str, **extra: Any) -> dict[str, Any]:
         local = start.astimezone(ZoneInfo(zone))
         event: dict[str, Any] = {
-            "id": _new_id(integration, rng),
+            "id": provider_id(integration, rng),
             "title": title,
             "description": f"{title}. Agenda and notes: https://wiki.example.com/{rng.randrange(10**6)}",
             "start_time": _iso(local),

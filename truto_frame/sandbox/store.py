@@ -38,8 +38,9 @@ from pydantic import ValidationError
 
 from ..model.integrations import check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
+from .accounts import calendars_for
 from .remote import render_event
-from .seed import calendars_for, seed_events
+from .seed import seed_events
 
 __all__ = ["EventStore", "StoreError", "StoredEvent", "parse_time"]
 
