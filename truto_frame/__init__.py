@@ -25,6 +25,7 @@ from .planning.build import build_plan
 from .planning.plan import EventUpdatePlan, register_previewer
 from .read import read_events, read_events_async
 from .ui.widget import preview_widget as _preview_widget
+from .version import __version__ as __version__  # truto_frame.__version__
 
 register_previewer(_preview_widget)
 
@@ -52,4 +53,3 @@ __all__ = [
     "shift_times",
     "unflatten_events",
 ]
-__version__ = "0.1.0"

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .. import __version__
 from ..api.budgets import RateLimits, parse_budget
 from ..errors import UsageError
 from ..sandbox.server import build_arg_parser
+from ..version import __version__
 
 __all__ = [
     "EXIT_FAILED",
