@@ -353,17 +353,12 @@ class TrutoClient:
         APIStatusError, APIConnectionError
             When a page cannot be read after retries.
         """
-        base = {
-            "start_time": start_time,
-            "end_time": end_time,
-            "calendar[id]": calendar_id,
-            **(extra or {}),
-        }
+        base: dict[str, Any] = {"start_time": start_time, "end_time": end_time}
+        base.update({"calendar[id]": calendar_id, **(extra or {})})
         cursor: str | None = None
         seen: set[str] = set()
         while True:
-            query = dict(base, next_cursor=cursor)
-            params = encode_query(integrated_account_id, options, query)
+            params = encode_query(integrated_account_id, options, dict(base, next_cursor=cursor))
             result = await self._request("GET", EVENTS_PATH, integrated_account_id, params)
             events, cursor = page_of_events(result, seen)
             yield events
