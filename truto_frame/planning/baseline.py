@@ -27,20 +27,18 @@ reports such a row as a problem (it is not sent) rather than guessing.
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import pydantic
 
 from ..errors import InputError
 from ..frame.cells import as_id
 from ..frame.flatten import unflatten_events
 from ..model.integrations import IntegrationRules
-from ..model.schema import EventUpdate, payload_from_model
+from .request_shape import field_model, request_shape, with_request_types
 
 __all__ = [
     "BaselineKey",
@@ -138,111 +136,6 @@ def current_event(
     return found if found is not None else lookup.get((None, event_id))
 
 
-def with_request_types(event: dict[str, Any]) -> dict[str, Any]:
-    """Give an event's update fields the request schema's shape and types (the rest as it is).
-
-    The one place a baseline event is pruned to request shape: every event a plan stores as a
-    baseline (from a frame, a GET, a re-read or a response) comes through here once, so the
-    code that compares with it or sends its values back uses it as it is.
-
-    Parameters
-    ----------
-    event : dict
-        A current event (from a frame or a GET).
-
-    Returns
-    -------
-    dict
-        A new dict: response-only keys inside ``calendar``, ``location``, ``attendees``... are
-        gone (:func:`request_shape`), ``"False"`` read back from CSV is ``False``, and so on.
-    """
-    # A baseline read back from CSV holds text ("False", "40.7142"); give its update fields the
-    # types a validated row has, so that equal values compare equal. A field that does not
-    # validate keeps its pruned value (it then differs, and the row's value is sent).
-    fields = {f: request_shape(f, event[f]) for f in _FIELD_MODELS if event.get(f) is not None}
-    try:
-        typed = payload_from_model(EventUpdate.model_validate(fields))
-    except pydantic.ValidationError:
-        typed = {}
-        for field, value in fields.items():
-            try:
-                typed.update(payload_from_model(EventUpdate.model_validate({field: value})))
-            except pydantic.ValidationError:
-                typed[field] = value
-    return {**event, **typed}
-
-
-# --------------------------------------------------------------------------- schema shape
-
-
-def _submodel(annotation: Any) -> type[pydantic.BaseModel] | None:
-    # The pydantic model inside `Location | None` or `list[Attendee] | None`, if any.
-    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
-        for arg in typing.get_args(annotation):
-            found = _submodel(arg)
-            if found is not None:
-                return found
-    return None
-
-
-_FIELD_MODELS: dict[str, type[pydantic.BaseModel] | None] = {
-    name: _submodel(field.annotation) for name, field in EventUpdate.model_fields.items()
-}
-
-
-def request_shape(field: str, value: Any) -> Any:
-    """Keep only the parts of a current value that an update body may carry.
-
-    Responses hold keys an update rejects (``extra="forbid"``); a value taken from the current
-    event must be pruned to the request schema before it is compared or sent.
-
-    Parameters
-    ----------
-    field : str
-        A top-level update field (``"location"``...).
-    value : Any
-        Its current value.
-
-    Returns
-    -------
-    Any
-        The value with unknown object keys removed at every depth; scalars as they are.
-    """
-    model = _FIELD_MODELS.get(field)
-    return _prune(value, model) if model is not None else value
-
-
-def _fields_of(model: type[pydantic.BaseModel]) -> dict[str, type[pydantic.BaseModel] | None]:
-    # Field name -> its sub-model, worked out once per model: pruning runs for every value
-    # of every baseline event, and walking the annotations each time was most of a plan's time.
-    fields = _MODEL_FIELDS.get(model)
-    if fields is None:
-        fields = {name: _submodel(f.annotation) for name, f in model.model_fields.items()}
-        _MODEL_FIELDS[model] = fields
-    return fields
-
-
-_MODEL_FIELDS: dict[type[pydantic.BaseModel], dict[str, type[pydantic.BaseModel] | None]] = {}
-
-
-def _prune(value: Any, model: type[pydantic.BaseModel]) -> Any:
-    if isinstance(value, list):
-        return [_prune(item, model) for item in value]
-    if not isinstance(value, Mapping):
-        return value
-    fields = _fields_of(model)
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if key not in fields:
-            continue
-        sub = fields[key]
-        out[key] = _prune(item, sub) if sub is not None else item
-    return out
-
-
 # --------------------------------------------------------------------------- comparing
 
 
@@ -311,7 +204,7 @@ def merge_onto(current: Any, partial: Any) -> Any:
 def _candidate(field: str, value: Any, current: Mapping[str, Any]) -> tuple[Any, Any]:
     # What the field would become (merged for schema objects) and what it is now.
     now = current.get(field)  # request-shaped when stored (with_request_types)
-    if _FIELD_MODELS.get(field) is not None and isinstance(value, Mapping):
+    if field_model(field) is not None and isinstance(value, Mapping):
         return merge_onto(now, value), now
     return value, now
 
@@ -339,8 +232,9 @@ def diff_against_baseline(
         The validated body the row asks for.
     current : mapping or None
         The current event as stored (:func:`baseline_lookup`, request-shaped by
-        :func:`with_request_types`); ``None`` when it is not in the baseline, in which case
-        the payload is returned unchanged (the caller reports that row).
+        :func:`~truto_frame.planning.request_shape.with_request_types`); ``None`` when it is
+        not in the baseline, in which case the payload is returned unchanged (the caller
+        reports that row).
     rules : IntegrationRules
         The account's integration: its carried fields are added back from the current event
         (``calendar`` everywhere, ``start_time``/``end_time`` on Google and when the integration

@@ -1,11 +1,13 @@
 """Building a plan: every row read, unflattened, validated and checked; nothing sent.
 
-:func:`build_plan` (what ``df.truto.update_events`` calls) turns each row's flat columns into
-the nested body (:mod:`truto_frame.frame.flatten`), validates it against
-:class:`~truto_frame.model.schema.EventUpdate`, diffs it against a baseline when one is given
-(:mod:`truto_frame.planning.baseline`), checks the integration's rules
-(:mod:`truto_frame.model.integrations`)
-and records every problem per row, named by its DataFrame column. The result is an
+:func:`build_plan` (what ``df.truto.update_events`` calls) checks the frame and its options,
+sorts its columns, resolves each row's account and its baseline, then has every row
+(:mod:`truto_frame.planning.planned_rows`) turned into the nested body
+(:mod:`truto_frame.frame.flatten`), validated against
+:class:`~truto_frame.model.schema.EventUpdate`, diffed against the baseline when one is given
+(:mod:`truto_frame.planning.baseline`) and checked against the integration's rules
+(:mod:`truto_frame.model.integrations`), every problem recorded per row, named by its
+DataFrame column. The result is an
 :class:`~truto_frame.planning.plan.EventUpdatePlan`; nothing is sent until its ``apply()``.
 """
 
@@ -15,58 +17,31 @@ import contextlib
 import difflib
 import gc
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pydantic import ValidationError
 
 from ..api.auth import Secret, find_token, resolve_base_url
 from ..api.options import RequestOptions
 from ..errors import ConfigurationError, InputError
-from ..frame.attendee_rules import attendee_email_problems
 from ..frame.cells import as_id
-from ..frame.flatten import normalize_cell, parse_column, unflatten_frame, unflatten_record
-from ..frame.row_problems import validation_message
-from ..model.integrations import IntegrationRules, check_update_rules, rules_for, unsupported_fields
-from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS, EventUpdate, payload_from_model
-from ..model.sentinels import MISSING
-from .baseline import BaselineKey, current_event, diff_against_baseline, missing_reason
+from ..frame.flatten import parse_column
+from ..model.integrations import rules_for
+from ..model.schema import REQUEST_FIELDS, RESPONSE_ONLY_FIELDS
 from .baseline_source import resolve_baseline
 from .frame_baseline import FrameBaseline
 from .headers import export_header_hint
-from .no_change import UNCHANGED_REASON, no_change_reason
 from .numeric_ids import numeric_id_columns, numeric_id_warning
 from .plan import EventUpdatePlan
+from .planned_rows import PlannedRows, plan_rows
 from .rows import ACCOUNT_COLUMN, ID_COLUMN, IgnoredColumn
 from .series import frame_parents, series_notes
-from .time_rules import check_times, prepare_times
 from .unchanged import plan_with_prefilter
-from .whole_or_parts import settle_null_conflicts
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = ["build_plan"]
-
-
-def _loc_to_column(loc: Sequence[str | int], columns: set[str]) -> tuple[str, str]:
-    """Spell a pydantic error location as the DataFrame column it came from.
-
-    Returns the column and, when the error lies inside a whole JSON cell, the path within it.
-    """
-    prefixes: list[str] = []
-    text = ""
-    for item in loc:
-        text = (
-            f"{text}[{item}]" if isinstance(item, int) else f"{text}.{item}" if text else str(item)
-        )
-        prefixes.append(text)
-    # The deepest prefix that is a real column of the frame is where the value came from.
-    for prefix in reversed(prefixes):
-        if prefix in columns:
-            return prefix, "" if prefix == text else text
-    return text, ""
 
 
 def _classify_columns(
@@ -164,157 +139,6 @@ def _integration_by_account(
     if isinstance(integration, str):
         return {a: integration for a in dict.fromkeys(accounts) if a is not None}
     return dict(integration or {})
-
-
-def _rules_for_account(
-    account: str | None, integration: str | Mapping[str, str] | None
-) -> IntegrationRules:
-    if isinstance(integration, Mapping):
-        return rules_for(integration.get(account) if account else None)
-    return rules_for(integration)
-
-
-def _filled_columns(df: pd.DataFrame, position: int, columns: Sequence[str]) -> set[str]:
-    row = df.iloc[position]
-    return {c for c in columns if normalize_cell(row[c]) is not MISSING}
-
-
-@dataclass
-class _RowsPlanned:
-    payloads: list[dict[str, Any] | None]
-    statuses: list[str]
-    unsupported: dict[str, set[str]]
-    baselines: Sequence[dict[str, Any] | None]
-    warnings: list[list[tuple[str, object]]]
-    skip_reasons: list[str | None]
-
-
-def _plan_rows(
-    df: pd.DataFrame,
-    body_columns: list[str],
-    event_ids: list[str | None],
-    accounts: list[str | None],
-    problems: list[list[tuple[str, str]]],
-    integration: str | Mapping[str, str] | None,
-    baseline_events: Mapping[BaselineKey, dict[str, Any]] | None,
-) -> _RowsPlanned:
-    """Unflatten, validate and check every row; fills ``problems`` in place."""
-    payloads: list[dict[str, Any] | None] = []
-    statuses: list[str] = []
-    unsupported: dict[str, set[str]] = {}
-    baselines: list[dict[str, Any] | None] = []  # each row's current event, by position
-    warnings: list[list[tuple[str, object]]] = []  # sent but probably not meant, per row
-    skip_reasons: list[str | None] = []
-    # Column names are parsed once for the whole frame, not once per cell.
-    bodies, cell_problem_lists = unflatten_frame(df, body_columns)
-    seen_ids: dict[tuple[str | None, str], int] = {}
-    baseline_accounts: set[str | None] | None = None
-    rules_by_account: dict[str | None, IntegrationRules] = {}  # looked up once per account
-    for i, body in enumerate(bodies):
-        row_problems = problems[i]
-        event_id = event_ids[i]
-        if event_id is None:
-            row_problems.append((ID_COLUMN, "no event id"))
-        else:
-            key = (accounts[i], event_id)
-            if key in seen_ids:
-                row_problems.append(
-                    (
-                        ID_COLUMN,
-                        f"event {event_id!r} also appears in row {df.index[seen_ids[key]]!r}",
-                    )
-                )
-            else:
-                seen_ids[key] = i
-        cell_problems = cell_problem_lists[i]
-        current = (
-            current_event(baseline_events, accounts[i], event_id)
-            if baseline_events is not None and event_id is not None
-            else None
-        )
-        baselines.append(current)
-        if cell_problems and current is not None:
-            # Slow path, rows with problems only: a NULL whole value against its parts may be
-            # settled by what the baseline shows unchanged (see whole_or_parts.py).
-            row = df.iloc[i]
-            settled = settle_null_conflicts(body_columns, [row[c] for c in body_columns], current)
-            if settled is not None:
-                settled_body, settled_problems = unflatten_record(settled)
-                if not settled_problems:
-                    body, cell_problems = settled_body, []
-        row_problems.extend(cell_problems)
-        payload: dict[str, Any] | None = None
-        if not cell_problems:
-            try:
-                payload = payload_from_model(EventUpdate.model_validate(body))
-            except ValidationError as exc:
-                # Slow path: name the column the value came from, among the row's filled ones
-                # (a whole `attendees` cell, not the empty part column next to it).
-                filled = _filled_columns(df, i, body_columns)
-                for err in exc.errors(include_url=False, include_context=False):
-                    column, inner = _loc_to_column(err["loc"], filled)
-                    where = f" (at {inner})" if inner else ""
-                    row_problems.append((column, f"{validation_message(err)}{where}"))
-        row_warnings: list[tuple[str, object]] = []
-        warnings.append(row_warnings)
-        if payload is not None:
-            # Naive times are wall-clock time in the row's zone; before the diff, so that the
-            # same local time compares equal to what was read.
-            payload, clock_warnings = prepare_times(payload, current)
-            row_warnings.extend(clock_warnings)
-        rules = rules_by_account.get(accounts[i])
-        if rules is None:
-            rules = rules_by_account[accounts[i]] = _rules_for_account(accounts[i], integration)
-        skip_reason: str | None = None
-        if payload is not None and baseline_events is None:
-            skip_reason = no_change_reason(payload)
-        elif (
-            payload is not None
-            and baseline_events is not None
-            and event_id is not None
-            and accounts[i] is not None  # a row without account already says so
-        ):
-            if current is None:
-                # Diffing needs the current state; sending the row whole could undo edits the
-                # user never saw, so stop it with a clear note instead.
-                if baseline_accounts is None:  # once per plan, only when a row misses
-                    baseline_accounts = {key[0] for key in baseline_events}
-                reason = missing_reason(baseline_events, accounts[i], event_id, baseline_accounts)
-                row_problems.append((ID_COLUMN, reason))
-                payload = None
-            else:
-                payload = diff_against_baseline(payload, current, rules)
-                skip_reason = UNCHANGED_REASON if payload is None else None
-        if skip_reason is not None:
-            payload = None
-        if payload is not None:
-            time_problems, time_warnings = check_times(payload, current)
-            row_problems.extend(time_problems)
-            known = current.get("attendees") if current else None
-            if attendee_email_problems(payload, (), known):
-                # Slow path: name the filled column each attendee came from (a whole cell).
-                row_problems.extend(
-                    attendee_email_problems(payload, _filled_columns(df, i, body_columns), known)
-                )
-            row_warnings.extend(time_warnings)
-            for column, message in check_update_rules(payload, rules):
-                row_problems.append((column, message))
-            missing_fields = unsupported_fields(payload, rules)
-            if missing_fields:
-                unsupported.setdefault(rules.name, set()).update(missing_fields)
-        if row_problems:
-            payloads.append(None)
-            statuses.append("invalid")
-            skip_reasons.append(None)
-        elif skip_reason is not None:
-            payloads.append(None)
-            statuses.append("skipped")
-            skip_reasons.append(skip_reason)
-        else:
-            payloads.append(payload)
-            statuses.append("send")
-            skip_reasons.append(None)
-    return _RowsPlanned(payloads, statuses, unsupported, baselines, warnings, skip_reasons)
 
 
 def build_plan(
@@ -436,7 +260,7 @@ def build_plan(
     with _gc_paused():
         if isinstance(baseline_events, FrameBaseline):
             # Fast path: rows and fields the baseline shows unchanged skip the per-row path.
-            planned = _RowsPlanned(
+            planned = PlannedRows(
                 *plan_with_prefilter(
                     df,
                     body_columns,
@@ -445,11 +269,11 @@ def build_plan(
                     problems,
                     integration,
                     baseline_events,
-                    _plan_rows,
+                    plan_rows,
                 )
             )
         else:
-            planned = _plan_rows(
+            planned = plan_rows(
                 df, body_columns, event_ids, accounts, problems, integration, baseline_events
             )
         payloads, statuses, unsupported = planned.payloads, planned.statuses, planned.unsupported

@@ -18,7 +18,8 @@ from ..api.auth import Secret
 from ..api.client import TrutoClient
 from ..engine.runner import run_sync
 from ..frame.cells import as_id, normalize_cell
-from .baseline import BaselineKey, with_request_types
+from .baseline import BaselineKey
+from .request_shape import with_request_types
 
 __all__ = ["FetchedBaseline", "fetch_baseline"]
 

@@ -20,7 +20,8 @@ from ..frame.cells import normalize_cell
 from ..frame.columns import compile_columns
 from ..frame.flatten import unflatten_events
 from ..model.sentinels import MISSING
-from .baseline import BaselineKey, baseline_lookup, check_baseline_frame, with_request_types
+from .baseline import BaselineKey, baseline_lookup, check_baseline_frame
+from .request_shape import with_request_types
 
 __all__ = ["FrameBaseline", "RowBaselines"]
 

@@ -29,8 +29,8 @@ from ..api.idempotency import payload_hash, run_key
 from ..api.options import RequestOptions
 from ..api.outcome import CallResult
 from ..errors import ConfigurationError
-from .baseline import with_request_types
 from .merge import Conflict, merge_event, unchanged_since
+from .request_shape import with_request_types
 
 if TYPE_CHECKING:
     from ..api.client import TrutoClient

@@ -1,11 +1,11 @@
 """What a baseline shows unchanged, found column by column: the planner's fast path.
 
 Planning against a baseline frame rebuilds, validates and diffs each row
-(:func:`~truto_frame.planning.build.build_plan`'s per-row path, the reference). Most rows of a
-read-then-edited frame are untouched, and most fields of an edited row too. :func:`find_unchanged`
-compares the frame with its baseline one column at a time (rows aligned on account and event id,
-as :func:`~truto_frame.planning.baseline.current_event` aligns them) and says, without building
-anything per row:
+(:func:`~truto_frame.planning.planned_rows.plan_rows`, the per-row path and the reference).
+Most rows of a read-then-edited frame are untouched, and most fields of an edited row too.
+:func:`find_unchanged` compares the frame with its baseline one column at a time (rows aligned
+on account and event id, as :func:`~truto_frame.planning.baseline.current_event` aligns them)
+and says, without building anything per row:
 
 * which rows the reference would end ``skipped`` with no problem: they skip the per-row path;
 * which fields of the other rows the reference would find unchanged and valid: they are left

@@ -25,8 +25,9 @@ from ..frame.cells import as_id
 from ..frame.columns import format_path
 from ..model.integrations import IntegrationRules, check_update_rules, rules_for
 from ..model.schema import EventUpdate, payload_from_model
-from .baseline import merge_onto, with_request_types
+from .baseline import merge_onto
 from .merge import edited_fields
+from .request_shape import with_request_types
 from .time_rules import check_times
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def restore_body(
         The body that was sent.
     before : mapping
         The event as it was before: the baseline, request-shaped as stored
-        (:func:`~truto_frame.planning.baseline.with_request_types`).
+        (:func:`~truto_frame.planning.request_shape.with_request_types`).
 
     Returns
     -------
