@@ -391,7 +391,9 @@ class TrutoClient:
             When it cannot be read after retries.
         """
         path = account_path(integrated_account_id)
-        result = await self._request("GET", path, integrated_account_id, [], on_retry=on_retry)
+        # Paced apart from the account's calendar calls (Truto's own API; the token counts it).
+        key = f"{integrated_account_id} (account record)"
+        result = await self._request("GET", path, key, [], on_retry=on_retry)
         body = raise_for(result)
         if not isinstance(body, dict):
             raise APIStatusError(result.http_status or 0, body, "unexpected account response")
