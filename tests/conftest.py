@@ -13,8 +13,10 @@ from collections.abc import Coroutine
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
 
+import truto_frame
 from truto_frame.sandbox import RecordedRequest, create_app
 
 
@@ -82,3 +84,12 @@ def app() -> Any:
 def transport(app: Any) -> httpx.ASGITransport:
     """The ``app`` fixture as an in-process transport for the client."""
     return httpx.ASGITransport(app=app)
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """Whether two cells read back hold the same thing (NULL only equals NULL; empties alike)."""
+    if a is truto_frame.NULL or b is truto_frame.NULL:
+        return a is b
+    if not isinstance(a, (list, dict)) and pd.isna(a):
+        return not isinstance(b, (list, dict)) and bool(pd.isna(b))
+    return bool(a == b)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from conftest import same_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,14 +43,6 @@ def _read(app: Any, account: str) -> pd.DataFrame:
         end_time="2028-01-01",
         transport=httpx.ASGITransport(app=app),
     )
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is truto_frame.NULL or b is truto_frame.NULL:
-        return a is b
-    if not isinstance(a, (list, dict)) and pd.isna(a):
-        return not isinstance(b, (list, dict)) and bool(pd.isna(b))
-    return bool(a == b)
 
 
 edit = st.tuples(
@@ -109,4 +102,4 @@ def test_a_read_frame_planned_without_baseline_writes_exactly_the_edited_cells(
             else:
                 value = read.at[event_id, column]
             got = back.at[event_id, column] if column in back.columns else float("nan")
-            assert _same(got, value), (event_id, column, value, got)
+            assert same_cell(got, value), (event_id, column, value, got)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from conftest import same_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,14 +51,6 @@ def _read(app: Any, account: str) -> pd.DataFrame:
         end_time="2027-06-01",
         transport=httpx.ASGITransport(app=app),
     ).set_index("id", drop=False)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is truto_frame.NULL or b is truto_frame.NULL:
-        return a is b
-    if not isinstance(a, (list, dict)) and pd.isna(a):
-        return not isinstance(b, (list, dict)) and bool(pd.isna(b))
-    return bool(a == b)
 
 
 edit = st.tuples(
@@ -136,4 +129,4 @@ def test_apply_then_read_back_gives_exactly_the_edited_frame(
             else:
                 want = events.at[event_id, column]
             got = back.at[event_id, column] if column in back.columns else float("nan")
-            assert _same(got, want), (event_id, column, want, got)
+            assert same_cell(got, want), (event_id, column, want, got)
