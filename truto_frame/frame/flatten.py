@@ -24,7 +24,7 @@ import pandas as pd
 import pydantic
 
 from ..errors import InputError
-from ..model.sentinels import MISSING, NULL
+from ..model.sentinels import MISSING, NULL, NULL_CSV
 from .cells import PLAIN_TYPES, normalize_cell, parse_json_cell
 from .columns import ColumnSet, Path, compile_columns, container_kind, format_path, parse_column
 from .row_problems import HOLE, Problem, close_holes, conflict_problem, unplaceable_problem
@@ -60,15 +60,29 @@ def _build(cs: ColumnSet, values: Sequence[Any], keep_blank: bool) -> tuple[dict
     wholes: set[int] = set()  # ids of values given whole where other columns fill in parts
     holes = 0  # list slots skipped so far; a later column may still fill them
     reading = cs.reading
-    for index, ((name, steps, last, kind, guarded, whole), raw) in enumerate(
-        zip(cs.rows, values, strict=True)
-    ):
-        if keep_blank and type(raw) is str and not raw:
-            value: Any = ""
+    rows = cs.rows
+    if len(rows) != len(values):
+        raise ValueError(f"{len(values)} cells for {len(rows)} columns")
+    for index, raw in enumerate(values):
+        # The commonest cells first, as normalize_cell reads them: an empty float (a quarter
+        # of a read frame's cells) is skipped before its column is even looked at.
+        cell_type = type(raw)
+        if cell_type is float and raw != raw:
+            continue
+        if cell_type is str:
+            if not raw:
+                if not keep_blank:
+                    continue
+                value: Any = ""
+            else:
+                value = None if raw == NULL_CSV else raw
+        elif cell_type is bool:
+            value = raw
         else:
             value = normalize_cell(raw)
             if value is MISSING:
                 continue
+        name, steps, last, kind, guarded, whole = rows[index]
         if last is None:
             problems.append(unplaceable_problem(cs, values, index, body))
             continue

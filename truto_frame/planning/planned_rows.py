@@ -129,6 +129,9 @@ def plan_rows(
     seen_ids: dict[tuple[str | None, str], int] = {}
     baseline_accounts: set[str | None] | None = None
     rules_by_account: dict[str | None, IntegrationRules] = {}  # looked up once per account
+    # The body columns as Python lists, made the first time a row needs its raw cells: indexing
+    # a row's Series cell by cell cost more than the rest of the slow path.
+    cells_by_column: list[list[Any]] | None = None
     for i, body in enumerate(bodies):
         row_problems = problems[i]
         event_id = event_ids[i]
@@ -155,8 +158,10 @@ def plan_rows(
         if cell_problems and current is not None:
             # Slow path, rows with problems only: a NULL whole value against its parts may be
             # settled by what the baseline shows unchanged (see whole_or_parts.py).
-            row = df.iloc[i]
-            settled = settle_null_conflicts(body_columns, [row[c] for c in body_columns], current)
+            if cells_by_column is None:
+                cells_by_column = [df[c].tolist() for c in body_columns]
+            raw_cells = [cells[i] for cells in cells_by_column]
+            settled = settle_null_conflicts(body_columns, raw_cells, current)
             if settled is not None:
                 settled_body, settled_problems = unflatten_record(settled)
                 if not settled_problems:

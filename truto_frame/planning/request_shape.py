@@ -91,9 +91,12 @@ _MODEL_FIELDS: dict[type[pydantic.BaseModel], dict[str, type[pydantic.BaseModel]
 
 
 def _prune(value: Any, model: type[pydantic.BaseModel]) -> Any:
-    if isinstance(value, list):
+    # Exact types first: this runs for every value of every baseline event, and the abstract
+    # Mapping check is slow next to a type comparison.
+    kind = type(value)
+    if kind is list or (kind is not dict and isinstance(value, list)):
         return [_prune(item, model) for item in value]
-    if not isinstance(value, Mapping):
+    if kind is not dict and not isinstance(value, Mapping):
         return value
     fields = _fields_of(model)
     out: dict[str, Any] = {}
