@@ -93,3 +93,24 @@ def same_cell(a: Any, b: Any) -> bool:
     if not isinstance(a, (list, dict)) and pd.isna(a):
         return not isinstance(b, (list, dict)) and bool(pd.isna(b))
     return bool(a == b)
+
+
+def assert_read_back(
+    read: Any, back: Any, expected: dict[tuple[Any, str], Any], changed: set[Any], written: set[str]
+) -> None:
+    """Every cell read back equals the edit where one was made, else the cell as first read.
+
+    ``read`` and ``back`` are frames indexed by event id; ``expected`` maps (event id, column) to
+    the edited value; cells in ``written`` (a write's own time, the provider's object) are not
+    compared on the ``changed`` events.
+    """
+    for event_id in read.index:
+        for column in read.columns:
+            if (event_id, column) in expected:
+                want = expected[(event_id, column)]
+            elif event_id in changed and column in written:
+                continue
+            else:
+                want = read.at[event_id, column]
+            got = back.at[event_id, column] if column in back.columns else float("nan")
+            assert same_cell(got, want), (event_id, column, want, got)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from conftest import same_cell
+from conftest import assert_read_back
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,13 +93,4 @@ def test_a_read_frame_planned_without_baseline_writes_exactly_the_edited_cells(
     back = _read(app, account).set_index("id")
     read = events.set_index("id")
     want = {(events.at[label, "id"], column): value for (label, column), value in expected.items()}
-    for event_id in read.index:
-        for column in read.columns:
-            if (event_id, column) in want:
-                value = want[(event_id, column)]
-            elif event_id in sent and column in WRITTEN:
-                continue
-            else:
-                value = read.at[event_id, column]
-            got = back.at[event_id, column] if column in back.columns else float("nan")
-            assert same_cell(got, value), (event_id, column, value, got)
+    assert_read_back(read, back, want, set(sent), WRITTEN)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from conftest import same_cell
+from conftest import assert_read_back
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,13 +120,4 @@ def test_apply_then_read_back_gives_exactly_the_edited_frame(
     back = _read(app, account)
     assert sorted(back.index) == sorted(events.index)
     changed = {event_id for event_id, _ in expected}
-    for event_id in events.index:
-        for column in events.columns:
-            if (event_id, column) in expected:
-                want = expected[(event_id, column)]
-            elif event_id in changed and column in WRITTEN:
-                continue
-            else:
-                want = events.at[event_id, column]
-            got = back.at[event_id, column] if column in back.columns else float("nan")
-            assert same_cell(got, want), (event_id, column, want, got)
+    assert_read_back(events, back, expected, changed, WRITTEN)
